@@ -1,0 +1,23 @@
+import type { Config } from 'jest';
+
+/** Relative imports are written `./x.js` (for Node's ESM); jest resolves them to the .ts source. */
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+
+const project = (displayName: string, tsconfig: string, testMatch: string[]): Config => ({
+  displayName,
+  testEnvironment: 'node',
+  testMatch,
+  moduleNameMapper,
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig }] },
+});
+
+const config: Config = {
+  projects: [
+    // Every test, with experimentalDecorators + emitDecoratorMetadata.
+    project('legacy', '<rootDir>/tests/tsconfig.jest-legacy.json', ['<rootDir>/tests/**/*.test.ts']),
+    // The decorator tests again, with standard ECMAScript decorators.
+    project('standard', '<rootDir>/tests/tsconfig.jest-standard.json', ['<rootDir>/tests/decorators/**/*.test.ts']),
+  ],
+};
+
+export default config;

@@ -1,0 +1,216 @@
+import { Batcher, type BatchFn } from './batcher.js';
+import { describeValue } from './describe.js';
+import { messageOf, resolveOptions, validateOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
+import { checkDesignTypes, defineOptionsMetadata } from './reflection.js';
+import type { BatchContext, BatcherControls, CallOptions } from './types.js';
+
+/** Options, or a function of the instance that returns them (evaluated once per instance). */
+export type BatchedOptionsSpec<I = unknown, O = unknown> =
+  | BatchedOptions<I, O>
+  | ((self: any) => BatchedOptions<I, O>);
+
+/**
+ * What `@Batched()` returns: one function that serves both decorator systems. TypeScript
+ * picks the first signature under standard decorators and the second under
+ * `experimentalDecorators`; at run time the arguments tell them apart.
+ */
+export interface BatchedDecorator {
+  <This, Method extends (this: This, batch: any, ...rest: any[]) => unknown>(
+    method: Method,
+    context: ClassMethodDecoratorContext<This, Method>,
+  ): void;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): void;
+}
+
+/** A per-item function from `batched()`, with its batcher's controls on it. */
+export type BatchedFunction<I, O> = ((item: I, call?: CallOptions) => Promise<O>) & BatcherControls<I, O>;
+
+interface MethodRecord {
+  readonly spec: BatchedOptionsSpec;
+  batcherFor(self: object): Batcher<unknown, unknown>;
+}
+
+/** Per-item methods made by `@Batched`, so that `batcherOf` and `getBatchedOptions` find them. */
+const methods = new WeakMap<Function, MethodRecord>();
+
+/**
+ * Turns a method written for a batch, `predict(batch: I[]): Promise<O[]>`, into a per-item
+ * method, `predict(item: I, call?: CallOptions): Promise<O>`. Calls that arrive close
+ * together are gathered into one batch; each caller gets its own result.
+ *
+ * Works under standard decorators and under `experimentalDecorators`. Options are checked
+ * here: a bad one is a `TypeError` naming it. See {@link BatchedOptions} for each option
+ * and its default.
+ *
+ * @example
+ * ```ts
+ * class Model {
+ *   predict(input: Input, call?: CallOptions): Promise<Output>;
+ *   @Batched({ delay: 10, maxBatchSize: 32 })
+ *   async predict(batch: Batch<Input>): BatchResults<Output> { return this.session.run(batch); }
+ * }
+ * const y = await model.predict(x);
+ * ```
+ */
+export function Batched<I = any, O = any>(options: BatchedOptionsSpec<I, O> = {}): BatchedDecorator {
+  // Options given as an object are checked now, at decoration; a function of the instance
+  // is checked when it is evaluated, at the first call on each instance.
+  const resolved = typeof options === 'function' ? undefined : resolveOptions(validateOptions(options));
+  const spec = options as BatchedOptionsSpec;
+
+  function decorate(target: unknown, key: unknown, descriptor?: PropertyDescriptor): unknown {
+    if (isStandardContext(key)) {
+      if (key.kind !== 'method') {
+        throw new TypeError(`@Batched() can only decorate a method, but \`${String(key.name)}\` is a ${key.kind}`);
+      }
+      return perItemMethod(target as BatchFn<unknown, unknown>, String(key.name), spec, resolved);
+    }
+    const methodName = legacyMethodName(target, key);
+    if (typeof descriptor?.value !== 'function') {
+      const what = descriptor === undefined ? (key === undefined ? 'class' : 'property') : 'accessor';
+      throw new TypeError(`@Batched() can only decorate a method, but \`${methodName}\` is a ${what}`);
+    }
+    const property = key as string | symbol;
+    checkDesignTypes(target as object, property, methodName);
+    defineOptionsMetadata(target as object, property, spec);
+    const value = perItemMethod(descriptor.value as BatchFn<unknown, unknown>, String(property), spec, resolved);
+    return { ...descriptor, value };
+  }
+  return decorate as BatchedDecorator;
+}
+
+/**
+ * The function form, for code without classes: wraps a batch function into a per-item
+ * function with the same semantics as `@Batched`, with the controls of `batcherOf` on it.
+ *
+ * @example
+ * ```ts
+ * const getUser = batched(async (ids: string[]) => db.users.findMany(ids), { delay: 0 });
+ * const user = await getUser('42');
+ * await getUser.close();
+ * ```
+ */
+export function batched<I, O>(
+  fn: (batch: I[], context: BatchContext) => readonly (O | Error)[] | PromiseLike<readonly (O | Error)[]>,
+  options: BatchedOptions<I, O> = {},
+): BatchedFunction<I, O> {
+  if (typeof fn !== 'function') throw new TypeError(`Expected the batch function to be a function, got ${describeValue(fn)}`);
+  const batcher = new Batcher<I, O>(fn as BatchFn<I, O>, resolveOptions(validateOptions(options)), fn.name || 'batched function');
+  const perItem = (item: I, call?: CallOptions): Promise<O> => batcher.call(item, call);
+  return Object.assign(perItem, {
+    flush: () => batcher.flush(),
+    drain: () => batcher.drain(),
+    close: () => batcher.close(),
+    stats: () => batcher.stats(),
+    configure: (partial: BatchedOptions<I, O>) => batcher.configure(partial),
+  });
+}
+
+/**
+ * The batcher behind a decorated method of one instance (made now if it has not been
+ * called yet), to flush, drain, close, read stats or reconfigure it.
+ *
+ * @example
+ * ```ts
+ * await batcherOf(model, 'predict').close(); // graceful shutdown
+ * ```
+ */
+export function batcherOf<T extends object>(instance: T, method: keyof T & (string | symbol)): BatcherControls {
+  const record = recordOf(instance, method);
+  if (record === undefined) {
+    throw new TypeError(`Expected \`${String(method)}\` to be a @Batched method of ${describeValue(instance)}`);
+  }
+  return record.batcherFor(instance);
+}
+
+/**
+ * The options a method was decorated with (an object, or the function of the instance), or
+ * `undefined` if it is not a `@Batched` method.
+ *
+ * @example
+ * ```ts
+ * getBatchedOptions(Model.prototype, 'predict'); // { delay: 10, maxBatchSize: 32 }
+ * ```
+ */
+export function getBatchedOptions(target: object, method: string | symbol): BatchedOptionsSpec | undefined {
+  return recordOf(target, method)?.spec;
+}
+
+function recordOf(target: object, method: string | symbol): MethodRecord | undefined {
+  let value: unknown;
+  try {
+    value = (target as Record<string | symbol, unknown>)[method];
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'function' ? methods.get(value) : undefined;
+}
+
+/** Builds the per-item replacement of one decorated method; its batchers live in a WeakMap keyed on the instance. */
+function perItemMethod(
+  batchFn: BatchFn<unknown, unknown>,
+  methodName: string,
+  spec: BatchedOptionsSpec,
+  resolved: ResolvedOptions | undefined,
+): (item: unknown, call?: CallOptions) => Promise<unknown> {
+  const batchers = new WeakMap<object, Batcher<unknown, unknown>>();
+
+  function batcherFor(self: object): Batcher<unknown, unknown> {
+    let batcher = batchers.get(self);
+    if (batcher === undefined) {
+      const name = `${ownerName(self)}.${methodName}`;
+      batcher = new Batcher(batchFn, resolved ?? optionsOf(self, spec, name), name, self);
+      batchers.set(self, batcher);
+    }
+    return batcher;
+  }
+
+  const perItem = function (this: unknown, item: unknown, call?: CallOptions): Promise<unknown> {
+    if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
+      return Promise.reject(
+        new TypeError(`${methodName} was called without an instance (\`this\` is ${describeValue(this)}); call it as instance.${methodName}(item), or bind it`),
+      );
+    }
+    let batcher: Batcher<unknown, unknown>;
+    try {
+      batcher = batcherFor(this);
+    } catch (error) {
+      return Promise.reject(error); // a failing options function: this call fails, the next one tries again
+    }
+    return batcher.call(item, call);
+  };
+  Object.defineProperty(perItem, 'name', { value: methodName });
+  methods.set(perItem, { spec, batcherFor });
+  return perItem;
+}
+
+/** Evaluates an options function for one instance; what it throws or returns wrong names the method. */
+function optionsOf(self: object, spec: BatchedOptionsSpec, name: string): ResolvedOptions {
+  if (typeof spec !== 'function') return resolveOptions(validateOptions(spec));
+  let options: unknown;
+  try {
+    options = spec(self);
+  } catch (cause) {
+    throw new TypeError(`${name}: the options function threw: ${messageOf(cause)}`, { cause });
+  }
+  try {
+    return resolveOptions(validateOptions(options));
+  } catch (cause) {
+    throw new TypeError(`${name}: the options function returned bad options: ${messageOf(cause)}`, { cause });
+  }
+}
+
+function isStandardContext(value: unknown): value is DecoratorContext {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+/** `Model.predict` for an instance method, `Model.create` for a static one. */
+function legacyMethodName(target: unknown, key: unknown): string {
+  const owner = typeof target === 'function' ? target.name : ownerName(target as object);
+  return key === undefined ? owner : `${owner}.${String(key)}`;
+}
+
+function ownerName(self: object): string {
+  if (typeof self === 'function') return self.name || 'anonymous class';
+  return (self as { constructor?: { name?: string } }).constructor?.name || 'Object';
+}

@@ -1,0 +1,59 @@
+import { describeValue } from './describe.js';
+
+/**
+ * What the `input` and `output` options accept: a class (checked with `instanceof`), one of
+ * `String`, `Number`, `Boolean`, `BigInt`, `Symbol` (checked with `typeof`), or a predicate.
+ */
+export type CheckSpec<T = unknown> =
+  | (abstract new (...args: never[]) => unknown)
+  | StringConstructor
+  | NumberConstructor
+  | BooleanConstructor
+  | BigIntConstructor
+  | SymbolConstructor
+  | ((value: T) => boolean);
+
+/** A compiled check: `undefined` when the value passes, else why it failed. */
+export type Check = (value: unknown) => string | undefined;
+
+const TYPEOF_CHECKS = new Map<unknown, string>([
+  [String, 'string'],
+  [Number, 'number'],
+  [Boolean, 'boolean'],
+  [BigInt, 'bigint'],
+  [Symbol, 'symbol'],
+]);
+
+/**
+ * Turns a check spec into a function. A `class` or a built-in constructor is a class; any
+ * other function is a predicate. A predicate that throws counts as a failure, with the
+ * thrown error's message as the reason.
+ */
+export function compileCheck(spec: CheckSpec<never>): Check {
+  const primitive = TYPEOF_CHECKS.get(spec);
+  if (primitive !== undefined) {
+    return (value) => (typeof value === primitive ? undefined : `expected a ${primitive}, got ${describeValue(value)}`);
+  }
+  if (isClass(spec)) {
+    const type = spec as abstract new (...args: never[]) => unknown;
+    return (value) =>
+      value instanceof type ? undefined : `expected an instance of ${type.name}, got ${describeValue(value)}`;
+  }
+  const predicate = spec as (value: unknown) => unknown;
+  const name = predicate.name ? `\`${predicate.name}\`` : 'the predicate';
+  return (value) => {
+    try {
+      return predicate(value) ? undefined : `${name} returned false for ${describeValue(value)}`;
+    } catch (error) {
+      return `${name} threw for ${describeValue(value)}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  };
+}
+
+/** `class` syntax, or a native constructor such as `Float32Array`, `Date` or `Map`. */
+function isClass(fn: Function): boolean {
+  const source = Function.prototype.toString.call(fn);
+  if (/^class[\s{]/.test(source)) return true;
+  // Bound functions print as native code too, but have no `prototype`.
+  return /\{\s*\[native code\]\s*\}$/.test(source) && typeof fn.prototype === 'object' && fn.prototype !== null;
+}

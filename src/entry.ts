@@ -1,0 +1,47 @@
+import type { RunningBatch } from './running-batch.js';
+
+export const QUEUED = 0;
+export const RUNNING = 1;
+export const SETTLED = 2;
+export type EntryState = typeof QUEUED | typeof RUNNING | typeof SETTLED;
+
+/** A `drain()` waiting for a number of calls to settle. */
+export interface Drain {
+  remaining: number;
+  resolve(): void;
+}
+
+/**
+ * One call: its item, its caller's promise, and where it is in its life. The engine
+ * allocates exactly this object and its promise per call.
+ */
+export class Entry<I> {
+  state: EntryState = QUEUED;
+  resolve!: (value: unknown) => void;
+  reject!: (reason: unknown) => void;
+  readonly promise: Promise<unknown>;
+  /** The batch it runs in, so that a caller leaving early can be counted out of it. */
+  batch: RunningBatch | undefined = undefined;
+  /** Removes the abort listener and deadline timer; set only for calls that have one. */
+  detach: (() => void) | undefined = undefined;
+  /** Drains waiting on this call; set only while someone drains. */
+  drains: Drain[] | undefined = undefined;
+
+  constructor(
+    readonly item: I,
+    readonly seq: number,
+    readonly enqueuedAt: number,
+  ) {
+    // A shared executor instead of an arrow function: no closure per call on the hot path.
+    capturing = this;
+    this.promise = new Promise(captureSettlers);
+    capturing = undefined;
+  }
+}
+
+let capturing: Entry<unknown> | undefined;
+
+function captureSettlers(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  capturing!.resolve = resolve;
+  capturing!.reject = reject;
+}

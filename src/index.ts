@@ -1,0 +1,14 @@
+export { Batched, batched, batcherOf, getBatchedOptions } from './batched.js';
+export type { BatchedDecorator, BatchedFunction, BatchedOptionsSpec } from './batched.js';
+export type { BatchedOptions, BatchEvent } from './options.js';
+export type { CheckSpec } from './checks.js';
+export type { Batch, BatchContext, BatcherControls, BatcherStats, BatchResults, CallOptions } from './types.js';
+export {
+  BatchedError,
+  BatchContractError,
+  BatcherClosedError,
+  BatchTimeoutError,
+  QueueFullError,
+  TimeoutError,
+} from './errors.js';
+export { OPTIONS_METADATA_KEY } from './reflection.js';

@@ -1,0 +1,218 @@
+import { compileCheck, type Check, type CheckSpec } from './checks.js';
+import { describeValue } from './describe.js';
+
+/** What the `onBatch` hook receives after each batch settles. */
+export interface BatchEvent {
+  /** Items in the batch. */
+  readonly size: number;
+  /** How long the batch's first item waited in the queue, in ms. */
+  readonly queuedMs: number;
+  /** How long the batch method ran, in ms (until it settled or `batchTimeout` fired). */
+  readonly runMs: number;
+  /** The batch-level failure, if any: what the method threw, a `BatchContractError` or a `BatchTimeoutError`. */
+  readonly error?: unknown;
+}
+
+/**
+ * Options of `@Batched()` and `batched()`. All are optional.
+ *
+ * @example
+ * ```ts
+ * @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, timeout: 2_000 })
+ * ```
+ */
+export interface BatchedOptions<I = unknown, O = unknown> {
+  /**
+   * How long, in ms, the first item of a batch may wait for the batch to fill. `0` dispatches
+   * at the end of the current turn of the event loop, so calls made in the same tick share
+   * a batch. `'auto'` dispatches at once while a slot is free and gathers while every slot
+   * is busy.
+   * @default 50
+   * @example `{ delay: 'auto' }`
+   */
+  delay?: number | 'auto';
+  /**
+   * Most items in one batch (an integer >= 1).
+   * @default 8
+   * @example `{ maxBatchSize: 32 }`
+   */
+  maxBatchSize?: number;
+  /**
+   * Most batches running at once for one batcher (an integer >= 1).
+   * @default 1
+   * @example `{ concurrency: 2 }` // two GPU streams
+   */
+  concurrency?: number;
+  /**
+   * Most items waiting, not yet dispatched (an integer >= 0, or `Infinity`). A call past it
+   * rejects at once with `QueueFullError`.
+   * @default Infinity
+   * @example `{ maxQueueSize: 1_000 }`
+   */
+  maxQueueSize?: number;
+  /**
+   * Default per-call deadline in ms; a call still unsettled then rejects with `TimeoutError`.
+   * @default undefined (no deadline)
+   * @example `{ timeout: 2_000 }`
+   */
+  timeout?: number;
+  /**
+   * How long a running batch may take, in ms, before its callers reject with
+   * `BatchTimeoutError` and its slot frees.
+   * @default undefined (no limit)
+   * @example `{ batchTimeout: 10_000 }`
+   */
+  batchTimeout?: number;
+  /**
+   * A runtime check of each item: a class (`instanceof`), `String`/`Number`/`Boolean`/
+   * `BigInt`/`Symbol` (`typeof`), or a predicate. A failing item rejects with `TypeError`
+   * and never enters a batch.
+   * @default undefined (no check)
+   * @example `{ input: Float32Array }` or `{ input: (x) => Array.isArray(x) }`
+   */
+  input?: CheckSpec<I>;
+  /**
+   * A runtime check of each result, as `input`. A failing result rejects its caller with
+   * `BatchContractError`.
+   * @default undefined (no check)
+   * @example `{ output: Number }`
+   */
+  output?: CheckSpec<O>;
+  /**
+   * Called after each batch settles. A hook that throws never breaks the batcher.
+   * @default undefined
+   * @example `{ onBatch: ({ size, runMs }) => histogram.observe(size) }`
+   */
+  onBatch?: (event: BatchEvent) => void;
+}
+
+/** Options as the engine uses them: defaults filled in, checks compiled. */
+export interface ResolvedOptions {
+  readonly delay: number | 'auto';
+  readonly maxBatchSize: number;
+  readonly concurrency: number;
+  readonly maxQueueSize: number;
+  readonly timeout: number | undefined;
+  readonly batchTimeout: number | undefined;
+  readonly input: Check | undefined;
+  readonly output: Check | undefined;
+  readonly onBatch: ((event: BatchEvent) => void) | undefined;
+  /** The options as the user gave them, for `getBatchedOptions`. */
+  readonly given: Readonly<BatchedOptions>;
+}
+
+/** The largest delay `setTimeout` honours; beyond it Node fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export const DEFAULTS = {
+  delay: 50,
+  maxBatchSize: 8,
+  concurrency: 1,
+  maxQueueSize: Infinity,
+} as const;
+
+type Validator = (value: unknown) => string | undefined;
+
+const isInteger = (min: number): Validator => (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min ? undefined : `an integer >= ${min}`;
+
+const isDuration: Validator = (v) =>
+  typeof v === 'number' && v > 0 && v <= MAX_TIMER_MS ? undefined : `a number of ms > 0 and <= ${MAX_TIMER_MS}`;
+
+const isFunction: Validator = (v) => (typeof v === 'function' ? undefined : 'a function');
+
+/** For each option: undefined when valid, else what it expects. */
+const VALIDATORS: Record<keyof BatchedOptions, Validator> = {
+  delay: (v) =>
+    v === 'auto' || (typeof v === 'number' && v >= 0 && v <= MAX_TIMER_MS)
+      ? undefined
+      : `a number of ms >= 0 and <= ${MAX_TIMER_MS}, or 'auto'`,
+  maxBatchSize: isInteger(1),
+  concurrency: isInteger(1),
+  maxQueueSize: (v) => (v === Infinity || isInteger(0)(v) === undefined ? undefined : 'an integer >= 0 or Infinity'),
+  timeout: isDuration,
+  batchTimeout: isDuration,
+  input: (v) => (typeof v === 'function' ? undefined : 'a class, a built-in constructor or a predicate function'),
+  output: (v) => (typeof v === 'function' ? undefined : 'a class, a built-in constructor or a predicate function'),
+  onBatch: isFunction,
+};
+
+const OPTION_NAMES = Object.keys(VALIDATORS) as (keyof BatchedOptions)[];
+
+/**
+ * Checks user options and returns only the keys that were set, so that a partial
+ * (`configure`) can be merged over the current options. Throws a `TypeError` that names
+ * the option, what it expects and what it got.
+ */
+export function validateOptions(options: unknown): BatchedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`Expected options to be an object, got ${describeValue(options)}`);
+  }
+  const checked: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (!(key in VALIDATORS)) throw new TypeError(unknownOptionMessage(key));
+  }
+  for (const name of OPTION_NAMES) {
+    let value: unknown;
+    try {
+      value = (options as Record<string, unknown>)[name];
+    } catch (cause) {
+      throw new TypeError(`Could not read option \`${name}\`: ${messageOf(cause)}`, { cause });
+    }
+    if (value === undefined) continue;
+    const expected = VALIDATORS[name](value);
+    if (expected) throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`);
+    checked[name] = value;
+  }
+  return checked as BatchedOptions;
+}
+
+/** Fills in defaults and compiles the checks of already validated options. */
+export function resolveOptions(given: BatchedOptions): ResolvedOptions {
+  return {
+    delay: given.delay ?? DEFAULTS.delay,
+    maxBatchSize: given.maxBatchSize ?? DEFAULTS.maxBatchSize,
+    concurrency: given.concurrency ?? DEFAULTS.concurrency,
+    maxQueueSize: given.maxQueueSize ?? DEFAULTS.maxQueueSize,
+    timeout: given.timeout,
+    batchTimeout: given.batchTimeout,
+    input: given.input === undefined ? undefined : compileCheck(given.input),
+    output: given.output === undefined ? undefined : compileCheck(given.output),
+    onBatch: given.onBatch,
+    given: Object.freeze({ ...given }),
+  };
+}
+
+function unknownOptionMessage(key: string): string {
+  const suggestion = closestName(key);
+  const hint = suggestion ? ` Did you mean \`${suggestion}\`?` : '';
+  return `Unknown option \`${key}\`.${hint} Known options: ${OPTION_NAMES.join(', ')}`;
+}
+
+/** The known option a misspelt key most likely meant: same letters ignoring case, or at most 2 edits away. */
+function closestName(key: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of OPTION_NAMES) {
+    const distance = name.toLowerCase() === key.toLowerCase() ? 0 : editDistance(name, key);
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

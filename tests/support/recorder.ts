@@ -1,0 +1,36 @@
+/** A batch function that records every batch it receives and answers after `runMs`. */
+export function recordingBatchFn<I, O>(answer: (item: I) => O, runMs = 0) {
+  const calls: I[][] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const fn = async (batch: I[]): Promise<O[]> => {
+    calls.push([...batch]);
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    try {
+      if (runMs > 0) await new Promise((resolve) => setTimeout(resolve, runMs));
+      return batch.map(answer);
+    } finally {
+      running--;
+    }
+  };
+  return { fn, calls, maxRunning: () => maxRunning };
+}
+
+/** Records how each promise settled, so tests can assert settlement without awaiting. */
+export function track<T>(promise: Promise<T>) {
+  const state: { status: 'pending' | 'resolved' | 'rejected'; value?: T; reason?: unknown; settles: number } = {
+    status: 'pending',
+    settles: 0,
+  };
+  promise.then(
+    (value) => Object.assign(state, { status: 'resolved', value, settles: state.settles + 1 }),
+    (reason: unknown) => Object.assign(state, { status: 'rejected', reason, settles: state.settles + 1 }),
+  );
+  return state;
+}
+
+/** Lets every pending microtask (promise callbacks) run, without moving fake time. */
+export async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
