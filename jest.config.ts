@@ -3,8 +3,10 @@ import type { Config } from 'jest';
 /** Relative imports are written `./x.js` (for Node's ESM); jest resolves them to the .ts source. */
 const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 
-const project = (displayName: string, tsconfig: string, testMatch: string[]): Config => ({
+const project = (displayName: 'legacy' | 'standard', tsconfig: string, testMatch: string[]): Config => ({
   displayName,
+  // Tells tests/decorators/mode.test.ts which decorator system this project must run.
+  setupFiles: [`<rootDir>/tests/support/mode-${displayName}.ts`],
   testEnvironment: 'node',
   testMatch,
   moduleNameMapper,

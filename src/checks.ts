@@ -29,7 +29,7 @@ const TYPEOF_CHECKS = new Map<unknown, string>([
  * other function is a predicate. A predicate that throws counts as a failure, with the
  * thrown error's message as the reason.
  */
-export function compileCheck(spec: CheckSpec<never>): Check {
+export function compileCheck(spec: CheckSpec<never>, option: 'input' | 'output'): Check {
   const primitive = TYPEOF_CHECKS.get(spec);
   if (primitive !== undefined) {
     return (value) => (typeof value === primitive ? undefined : `expected a ${primitive}, got ${describeValue(value)}`);
@@ -40,7 +40,8 @@ export function compileCheck(spec: CheckSpec<never>): Check {
       value instanceof type ? undefined : `expected an instance of ${type.name}, got ${describeValue(value)}`;
   }
   const predicate = spec as (value: unknown) => unknown;
-  const name = predicate.name ? `\`${predicate.name}\`` : 'the predicate';
+  // An arrow function written inline takes the option's name; that says nothing.
+  const name = predicate.name && predicate.name !== option ? `\`${predicate.name}\`` : 'the predicate';
   return (value) => {
     try {
       return predicate(value) ? undefined : `${name} returned false for ${describeValue(value)}`;

@@ -176,8 +176,8 @@ export function resolveOptions(given: BatchedOptions): ResolvedOptions {
     maxQueueSize: given.maxQueueSize ?? DEFAULTS.maxQueueSize,
     timeout: given.timeout,
     batchTimeout: given.batchTimeout,
-    input: given.input === undefined ? undefined : compileCheck(given.input),
-    output: given.output === undefined ? undefined : compileCheck(given.output),
+    input: given.input === undefined ? undefined : compileCheck(given.input, 'input'),
+    output: given.output === undefined ? undefined : compileCheck(given.output, 'output'),
     onBatch: given.onBatch,
     given: Object.freeze({ ...given }),
   };
