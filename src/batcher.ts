@@ -389,8 +389,10 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       this.#queued--;
       this.#pump(); // the front may have changed, or the queue emptied
     } else if (batch !== undefined && --batch.live === 0 && !batch.done) {
-      // Every caller has gone: let the method stop early.
+      // Every caller has gone: let the method stop early. Its batchTimeout may still free
+      // the slot, but must not keep the process alive now that no call waits on it.
       LazyBatchContext.abort(batch.context, value);
+      batch.timer?.unref?.();
     }
   }
 }

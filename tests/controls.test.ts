@@ -1,0 +1,356 @@
+import {
+  BatcherClosedError,
+  BatchTimeoutError,
+  QueueFullError,
+  TimeoutError,
+  batched,
+  type BatchContext,
+  type BatchEvent,
+} from '../src/index.js';
+import { flushMicrotasks, recordingBatchFn, track } from './support/recorder.js';
+
+// SPEC §4 (queue, abort, deadlines, batchTimeout, close) and §7 (flush, drain, close, stats, configure).
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+const identity = (x: number) => x;
+
+/** A batch method whose batches stay running until the test settles them. */
+function manualBatchFn() {
+  const batches: { items: number[]; context: BatchContext; resolve: (values: number[]) => void }[] = [];
+  const fn = (items: number[], context: BatchContext) =>
+    new Promise<number[]>((resolve) => batches.push({ items: [...items], context, resolve }));
+  return { fn, batches };
+}
+
+describe('maxQueueSize', () => {
+  test('past it, a call rejects at once with QueueFullError; the queued ones still run', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 10, maxQueueSize: 2 });
+    const accepted = [track(predict(1)), track(predict(2))];
+    const refused = track(predict(3));
+    await flushMicrotasks();
+    expect(refused.status).toBe('rejected');
+    expect(refused.reason).toBeInstanceOf(QueueFullError);
+    expect((refused.reason as QueueFullError).code).toBe('ERR_QUEUE_FULL');
+    expect((refused.reason as Error).message).toBe('fn: the queue is full (maxQueueSize: 2); try again later');
+    await jest.advanceTimersByTimeAsync(10);
+    expect(calls).toEqual([[1, 2]]);
+    expect(accepted.map((r) => r.value)).toEqual([1, 2]);
+  });
+
+  test('counts only waiting items, not running ones', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0, maxBatchSize: 2, maxQueueSize: 2 });
+    void predict(1);
+    void predict(2); // a full batch: dispatched, no longer queued
+    const waiting = [track(predict(3)), track(predict(4))];
+    const fifth = track(predict(5));
+    await flushMicrotasks();
+    expect(batches).toHaveLength(1);
+    expect(waiting.map((r) => r.status)).toEqual(['pending', 'pending']);
+    expect(fifth.reason).toBeInstanceOf(QueueFullError);
+  });
+
+  test('maxQueueSize 0 refuses every call', async () => {
+    const predict = batched(async (xs: number[]) => xs, { maxQueueSize: 0 });
+    await expect(predict(1)).rejects.toBeInstanceOf(QueueFullError);
+  });
+});
+
+describe('abort and deadlines', () => {
+  test('an abort while the item waits removes it from the queue; it never runs', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 10 });
+    const controller = new AbortController();
+    const aborted = track(predict(1, { signal: controller.signal }));
+    const kept = track(predict(2));
+    const reason = new Error('client went away');
+    controller.abort(reason);
+    await flushMicrotasks();
+    expect(aborted.reason).toBe(reason);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(calls).toEqual([[2]]);
+    expect(kept.value).toBe(2);
+  });
+
+  test('aborting the front item moves the fixed window to the next item', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 50 });
+    const controller = new AbortController();
+    void predict(1, { signal: controller.signal }).catch(() => undefined);
+    await jest.advanceTimersByTimeAsync(20);
+    void predict(2); // waits from t = 20
+    controller.abort();
+    await jest.advanceTimersByTimeAsync(49); // t = 69
+    expect(calls).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1); // t = 70
+    expect(calls).toEqual([[2]]);
+  });
+
+  test('an abort while its batch runs rejects at once; the batch goes on and that result is dropped', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0 });
+    const controller = new AbortController();
+    const leaving = track(predict(1, { signal: controller.signal }));
+    const staying = track(predict(2));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batches).toHaveLength(1);
+    controller.abort(new Error('gone'));
+    await flushMicrotasks();
+    expect((leaving.reason as Error).message).toBe('gone');
+    expect(batches[0]!.context.signal.aborted).toBe(false); // one caller still waits
+    batches[0]!.resolve([10, 20]);
+    await flushMicrotasks();
+    expect(staying.value).toBe(20);
+    expect(leaving.settles).toBe(1);
+  });
+
+  test('a signal already aborted rejects at once with its reason', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 0 });
+    const reason = new Error('already gone');
+    await expect(predict(1, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual([]);
+  });
+
+  test('a deadline passing while the item waits rejects with TimeoutError; it never runs', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 100 });
+    const late = track(predict(1, { timeout: 30 }));
+    await jest.advanceTimersByTimeAsync(29);
+    expect(late.status).toBe('pending');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(late.reason).toBeInstanceOf(TimeoutError);
+    expect((late.reason as Error).message).toBe('fn: the call timed out after 30 ms');
+    await jest.advanceTimersByTimeAsync(100);
+    expect(calls).toEqual([]);
+  });
+
+  test('the `timeout` option is the default deadline, and a per-call timeout overrides it', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0, timeout: 50 });
+    const byOption = track(predict(1));
+    const byCall = track(predict(2, { timeout: 80 }));
+    await jest.advanceTimersByTimeAsync(50);
+    expect(byOption.reason).toBeInstanceOf(TimeoutError);
+    expect(byCall.status).toBe('pending');
+    await jest.advanceTimersByTimeAsync(30);
+    expect(byCall.reason).toBeInstanceOf(TimeoutError);
+    expect(batches[0]!.context.signal.aborted).toBe(true); // every caller has gone
+  });
+
+  test("the batch's signal aborts when every caller has gone", async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0 });
+    const controllers = [new AbortController(), new AbortController()];
+    controllers.forEach((c, i) => void predict(i, { signal: c.signal }).catch(() => undefined));
+    await jest.advanceTimersByTimeAsync(0);
+    const { signal } = batches[0]!.context;
+    controllers[0]!.abort();
+    expect(signal.aborted).toBe(false);
+    controllers[1]!.abort(new Error('last one out'));
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).message).toBe('last one out');
+  });
+
+  test('settling normally removes the abort listener and clears the deadline timer', async () => {
+    const predict = batched(async (xs: number[]) => xs, { delay: 0 });
+    const controller = new AbortController();
+    await Promise.all([predict(1, { signal: controller.signal, timeout: 1_000 }), jest.advanceTimersByTimeAsync(0)]);
+    expect(jest.getTimerCount()).toBe(0);
+    controller.abort(); // must not reach the settled call
+  });
+});
+
+describe('batchTimeout', () => {
+  test('a hung batch rejects its callers with BatchTimeoutError and frees its slot', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0, maxBatchSize: 2, batchTimeout: 100 });
+    const hung = [track(predict(1)), track(predict(2))];
+    const next = track(predict(3));
+    await jest.advanceTimersByTimeAsync(99);
+    expect(batches).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    for (const call of hung) expect(call.reason).toBeInstanceOf(BatchTimeoutError);
+    expect((hung[0]!.reason as Error).message).toBe('fn: a batch of 2 items ran longer than batchTimeout (100 ms)');
+    expect(batches[0]!.context.signal.aborted).toBe(true);
+    expect(batches[0]!.context.signal.reason).toBe(hung[0]!.reason);
+    expect(batches.map((b) => b.items)).toEqual([[1, 2], [3]]); // the slot was freed
+    batches[0]!.resolve([10, 20]); // a late result is dropped
+    batches[1]!.resolve([30]);
+    await flushMicrotasks();
+    expect(hung.map((c) => c.settles)).toEqual([1, 1]);
+    expect(next.value).toBe(30);
+  });
+});
+
+describe('flush()', () => {
+  test('dispatches what is queued now without waiting for the delay', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 1_000 });
+    void predict(1);
+    void predict(2);
+    predict.flush();
+    await flushMicrotasks();
+    expect(calls).toEqual([[1, 2]]);
+  });
+
+  test('respects the slots: flushed items go when a slot frees', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 1_000, maxBatchSize: 1 });
+    void predict(1);
+    void predict(2);
+    predict.flush();
+    expect(batches.map((b) => b.items)).toEqual([[1]]);
+    batches[0]!.resolve([1]);
+    await flushMicrotasks();
+    expect(batches.map((b) => b.items)).toEqual([[1], [2]]);
+  });
+});
+
+describe('drain()', () => {
+  test('resolves when everything queued or running at the call has settled', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 10 });
+    void predict(1);
+    await jest.advanceTimersByTimeAsync(10); // [1] running
+    void predict(2); // queued
+    const drained = track(predict.drain());
+    void predict(3); // after the drain: not waited for
+    batches[0]!.resolve([1]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(drained.status).toBe('pending');
+    batches[1]!.resolve([2, 3]);
+    await flushMicrotasks();
+    expect(drained.status).toBe('resolved');
+  });
+
+  test('resolves at once when idle', async () => {
+    await expect(batched(async (xs: number[]) => xs).drain()).resolves.toBeUndefined();
+  });
+});
+
+describe('close()', () => {
+  test('rejects new calls, runs everything queued without waiting, and resolves when all settled', async () => {
+    const { fn, calls } = recordingBatchFn(identity, 5);
+    const predict = batched(fn, { delay: 1_000, maxBatchSize: 2 });
+    const queued = [1, 2, 3].map((x) => track(predict(x)));
+    const closed = track(predict.close());
+    const refused = track(predict(4));
+    await flushMicrotasks();
+    expect(refused.reason).toBeInstanceOf(BatcherClosedError);
+    expect((refused.reason as Error).message).toBe('fn is closed and takes no new calls');
+    expect(calls).toEqual([[1, 2]]);
+    await jest.advanceTimersByTimeAsync(5);
+    expect(calls).toEqual([[1, 2], [3]]);
+    expect(closed.status).toBe('pending');
+    await jest.advanceTimersByTimeAsync(5);
+    expect(closed.status).toBe('resolved');
+    expect(queued.map((r) => r.value)).toEqual([1, 2, 3]);
+    expect(predict.stats()).toMatchObject({ queued: 0, running: 0 });
+  });
+});
+
+describe('stats()', () => {
+  test('counts queue, batches, items, outcomes and batch sizes', async () => {
+    const predict = batched(async (xs: number[]) => xs.map((x) => (x < 0 ? new Error('negative') : x)), {
+      delay: 10,
+      maxBatchSize: 3,
+    });
+    [1, 2, -3, 4].forEach((x) => void predict(x).catch(() => undefined));
+    expect(predict.stats()).toMatchObject({ queued: 1, running: 1, batches: 1, items: 3 });
+    await jest.advanceTimersByTimeAsync(10);
+    expect(predict.stats()).toEqual({
+      queued: 0,
+      running: 0,
+      batches: 2,
+      items: 4,
+      resolved: 3,
+      rejected: 1,
+      meanBatchSize: 2,
+      batchSizes: { 3: 1, 1: 1 },
+    });
+  });
+});
+
+describe('configure()', () => {
+  test('changes options from now on', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 10, maxBatchSize: 8 });
+    predict.configure({ maxBatchSize: 2 });
+    [1, 2, 3].forEach((x) => void predict(x));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(calls).toEqual([[1, 2], [3]]);
+  });
+
+  test('a running batch keeps the options it was dispatched with', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0, batchTimeout: 100 });
+    const first = track(predict(1));
+    await jest.advanceTimersByTimeAsync(0);
+    predict.configure({ batchTimeout: 10, output: (x: number) => x > 0 });
+    await jest.advanceTimersByTimeAsync(50);
+    expect(first.status).toBe('pending'); // still on its 100 ms
+    batches[0]!.resolve([-1]); // the new output check does not apply to it
+    await flushMicrotasks();
+    expect(first.value).toBe(-1);
+  });
+
+  test('a shorter delay applies to items already waiting', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 1_000 });
+    void predict(1);
+    await jest.advanceTimersByTimeAsync(20);
+    predict.configure({ delay: 30 });
+    await jest.advanceTimersByTimeAsync(9);
+    expect(calls).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual([[1]]);
+  });
+});
+
+describe('onBatch', () => {
+  test('is called after each batch with size, queuedMs, runMs and the error', async () => {
+    const events: BatchEvent[] = [];
+    let fail = false;
+    const failure = new Error('boom');
+    const predict = batched(
+      async (xs: number[]) => {
+        await new Promise((resolve) => setTimeout(resolve, 7));
+        if (fail) throw failure;
+        return xs;
+      },
+      { delay: 20, onBatch: (event) => events.push(event) },
+    );
+    void predict(1);
+    void predict(2);
+    await jest.advanceTimersByTimeAsync(27);
+    fail = true;
+    void predict(3).catch(() => undefined);
+    await jest.advanceTimersByTimeAsync(27);
+    expect(events).toEqual([
+      { size: 2, queuedMs: 20, runMs: 7 },
+      { size: 1, queuedMs: 20, runMs: 7, error: failure },
+    ]);
+  });
+
+  test('a hook that throws never breaks the batcher', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const predict = batched(async (xs: number[]) => xs, {
+      delay: 0,
+      onBatch: () => {
+        throw new Error('metrics backend down');
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      const result = track(predict(i));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(result.value).toBe(i);
+    }
+    expect(warn).toHaveBeenCalledTimes(1); // warned once, not once per batch
+    expect(warn.mock.calls[0]![0]).toBe('batched function: the onBatch hook threw (the batcher goes on): metrics backend down');
+    warn.mockRestore();
+  });
+});
