@@ -95,6 +95,7 @@ test('under aborts, deadlines, queue caps, faults, hung batches, reconfiguration
       const { concurrency, delay, maxQueueSize, batchTimeout, behaviours, runMs, events } = schedule;
       let maxBatchSize = schedule.maxBatchSize;
       let oversized = false;
+      let reports = 0;
       const batches: number[][] = [];
       let running = 0;
       let maxRunning = 0;
@@ -114,7 +115,7 @@ test('under aborts, deadlines, queue caps, faults, hung batches, reconfiguration
         },
         // The slot is held from dispatch until the engine reports the batch (onBatch): when
         // the method settles, or earlier when batchTimeout frees it.
-        { maxBatchSize, concurrency, delay, maxQueueSize, batchTimeout, onBatch: () => running-- },
+        { maxBatchSize, concurrency, delay, maxQueueSize, batchTimeout, onBatch: () => (running--, reports++) },
       );
 
       const settles: number[] = [];
@@ -151,6 +152,7 @@ test('under aborts, deadlines, queue caps, faults, hung batches, reconfiguration
       const dispatched = batches.flat();
       expect(dispatched).toEqual([...dispatched].sort((a, b) => a - b)); // FIFO
       expect(oversized).toBe(false);
+      expect(reports).toBe(batches.length); // each batch reported once, late results ignored
       expect(maxRunning).toBeLessThanOrEqual(concurrency);
       if (closes.length > 0) expect((await closed).every((count) => count === 1)).toBe(true);
       expect(predict.stats()).toMatchObject({ queued: 0, resolved: values.size, rejected: next - values.size });
