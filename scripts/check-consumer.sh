@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Checks the package as a user gets it: pack it, install the tarball into empty folders,
+# import it from CommonJS and ESM, and compile + run a decorated consumer with each
+# TypeScript version in legacy and standard decorator modes.
+# Usage: bash scripts/check-consumer.sh [ts-version ...]   (default: 5.9 6.0 7.0)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+versions=("$@")
+[ ${#versions[@]} -eq 0 ] && versions=(5.9 6.0 7.0)
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cd "$root"
+npm run build --silent
+tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -1)"
+echo "packed $(basename "$tarball")"
+
+# Plain JavaScript consumers: require() and import.
+mkdir "$work/js" && cd "$work/js"
+npm init -y >/dev/null && npm install --silent --no-audit --no-fund "$tarball"
+cat > use.cjs <<'JS'
+const { batched, BatchedError } = require('batched-fn');
+const double = batched(async (xs) => xs.map((x) => x * 2), { delay: 0 });
+double(21).then((y) => console.log(`cjs: ${y}, BatchedError is ${typeof BatchedError}`));
+JS
+cat > use.mjs <<'JS'
+import { batched, BatchedError } from 'batched-fn';
+const double = batched(async (xs) => xs.map((x) => x * 2), { delay: 0 });
+console.log(`esm: ${await double(21)}, BatchedError is ${typeof BatchedError}`);
+JS
+node use.cjs
+node use.mjs
+
+# TypeScript consumers.
+for version in "${versions[@]}"; do
+  dir="$work/ts-$version"
+  mkdir "$dir" && cd "$dir"
+  npm init -y >/dev/null
+  npm install --silent --no-audit --no-fund "$tarball" "typescript@~$version" reflect-metadata @types/node@20
+  cp "$root/scripts/consumer/consumer.ts" .
+  for mode in legacy standard; do
+    flags=(--strict --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir "out-$mode" --skipLibCheck false)
+    [ "$mode" = legacy ] && flags+=(--experimentalDecorators --emitDecoratorMetadata)
+    ./node_modules/.bin/tsc "${flags[@]}" consumer.ts
+    echo "typescript $(./node_modules/.bin/tsc --version | awk '{print $NF}') $mode: $(node "out-$mode/consumer.js")"
+  done
+done
+echo "consumer check passed"

@@ -1,0 +1,20 @@
+// Compiled by scripts/check-consumer.sh against the packed tarball, once with legacy
+// decorators (+ emitDecoratorMetadata) and once with standard decorators, per TypeScript version.
+import { Batched, batcherOf, QueueFullError, type Batch, type BatchResults, type CallOptions } from 'batched-fn';
+
+class Model {
+  predict(input: number, call?: CallOptions): Promise<string>;
+  @Batched({ delay: 5, maxBatchSize: 4 })
+  async predict(batch: Batch<number>): BatchResults<string> {
+    return batch.map((x) => `y${x}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const model = new Model();
+  const answers: string[] = await Promise.all([1, 2, 3].map((x) => model.predict(x)));
+  const { batches } = batcherOf(model, 'predict').stats();
+  console.log(`${answers.join(',')} in ${batches} batch; QueueFullError is ${typeof QueueFullError}`);
+}
+
+void main();
