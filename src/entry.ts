@@ -12,14 +12,13 @@ export interface Drain {
 }
 
 /**
- * One call: its item, its caller's promise, and where it is in its life. The engine
- * allocates exactly this object and its promise per call.
+ * One call: its item, how to settle its caller's promise, and where it is in its life. The
+ * engine allocates exactly this object and the caller's promise per call (`promiseFor`).
  */
 export class Entry<I> {
   state: EntryState = QUEUED;
   resolve!: (value: unknown) => void;
   reject!: (reason: unknown) => void;
-  readonly promise: Promise<unknown>;
   /** The batch it runs in, so that a caller leaving early can be counted out of it. */
   batch: RunningBatch | undefined = undefined;
   /** Removes the abort listener and deadline timer; set only for calls that have one. */
@@ -31,12 +30,15 @@ export class Entry<I> {
     readonly item: I,
     readonly seq: number,
     readonly enqueuedAt: number,
-  ) {
-    // A shared executor instead of an arrow function: no closure per call on the hot path.
-    capturing = this;
-    this.promise = new Promise(captureSettlers);
-    capturing = undefined;
-  }
+  ) {}
+}
+
+/** Makes the caller's promise of an entry. A shared executor, not an arrow function: no closure per call. */
+export function promiseFor(entry: Entry<unknown>): Promise<unknown> {
+  capturing = entry;
+  const promise = new Promise(captureSettlers);
+  capturing = undefined;
+  return promise;
 }
 
 let capturing: Entry<unknown> | undefined;
