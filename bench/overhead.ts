@@ -4,7 +4,7 @@
 import { create as createBatshit, maxBatchSizeScheduler } from '@yornaath/batshit';
 import DataLoader from 'dataloader';
 import { Batcher as PromiseBatcher } from 'promise-batcher';
-import { batched } from '../dist/cjs/index.js';
+import { batched } from '../src/index.js';
 import { median, round, table } from './stats.js';
 
 const ITEMS = Number(process.env.ITEMS ?? 100_000);

@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+// The benchmarks start and print their machine-readable last line, with a tiny workload.
+// Nothing here measures speed.
+function runBench(script: string, env: Record<string, string>, args: string[] = []) {
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, '..', 'bench', script), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
+  const lines = child.stdout.trim().split('\n');
+  return { status: child.status, stderr: child.stderr, last: lines[lines.length - 1] ?? '' };
+}
+
+test('bench:overhead prints its last line', () => {
+  const run = runBench('overhead.ts', { ITEMS: '2000', ROUNDS: '1' });
+  expect(run.stderr).toBe('');
+  expect(run.last).toMatch(/^overhead: ns_per_item=[\d.]+ dataloader_ratio=[\d.]+ floor_ratio=[\d.]+$/);
+}, 60_000);
+
+test('bench:serve (the demo) serves a real model on three routes and prints its last line', () => {
+  const run = runBench('serve.ts', { ROUNDS: '1', SECONDS: '1', CONCURRENCY: '1,4' }, ['--demo']);
+  expect(run.status).toBe(0);
+  expect(run.last).toMatch(/^serve: speedup_c64=[\d.]+ auto_p50_c1=[\d.]+ auto_rps_c64=[\d.]+ ceiling_c64=[\d.]+$/);
+}, 120_000);
+
+test('soak prints its last line and loses nothing', () => {
+  const run = runBench('soak.ts', { CALLS: '20000' });
+  expect(run.stderr).toBe('');
+  expect(run.last).toMatch(/^soak: calls=20000 lost=0 heap_growth_mb=-?[\d.]+$/);
+}, 60_000);
