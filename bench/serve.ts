@@ -31,7 +31,7 @@ interface Point {
   errors: number;
 }
 
-function startServer(): Promise<{ child: ChildProcess; port: number }> {
+function forkServer(): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(__dirname, 'server.ts'), [], { execArgv: ['--import', 'tsx'] });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   );
   console.log(`load: autocannon, ${ROUNDS} round(s) × ${SECONDS} s per point, routes alternating\n`);
   const raw = await ceiling();
-  const { child, port } = await startServer();
+  const { child, port } = await forkServer();
   const body = JSON.stringify({ x: Array.from(randomRow(inputSize)) });
   const samples = new Map<string, Point[]>();
   try {

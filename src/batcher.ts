@@ -1,7 +1,7 @@
 import { describeValue } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, RUNNING, SETTLED } from './entry.js';
 import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
-import { messageOf, resolveOptions, validateOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
+import { messageOf, optionProblem, resolveOptions, validateOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
 import { LazyBatchContext, RunningBatch } from './running-batch.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions } from './types.js';
 
@@ -148,11 +148,6 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#pump();
   }
 
-  /** The options in force, as given (for `getBatchedOptions` and tests). */
-  get options(): Readonly<BatchedOptions> {
-    return this.#options.given;
-  }
-
   // ---- the queue -------------------------------------------------------------------------
 
   /** The first item still queued, skipping tombstones. */
@@ -235,18 +230,17 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   #dispatch(): void {
     const options = this.#options;
-    // Sized up front: growing two arrays by push costs more than the rest of the batch.
-    const size = Math.min(this.#queued, options.maxBatchSize);
-    const entries = new Array<Entry<I>>(size);
-    const items = new Array<I>(size);
-    for (let i = 0; i < size; i++) {
-      const entry = this.#front()!;
+    const entries: Entry<I>[] = [];
+    const items: I[] = [];
+    while (entries.length < options.maxBatchSize) {
+      const entry = this.#front();
+      if (entry === undefined) break;
       this.#head++;
       entry.state = RUNNING;
-      entries[i] = entry;
-      items[i] = entry.item;
+      entries.push(entry);
+      items.push(entry.item);
     }
-    this.#queued -= size;
+    this.#queued -= entries.length;
     const startedAt = performance.now();
     const batch = new RunningBatch(entries as Entry<unknown>[], options, now() - entries[0]!.enqueuedAt, startedAt);
     for (const entry of entries) entry.batch = batch;
@@ -292,11 +286,13 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
         this.#settle(entry, false, new BatchContractError(`${this.#name}: reading result ${i} threw: ${messageOf(cause)}`, { cause }));
         continue;
       }
-      const problem = output === undefined || result instanceof Error ? undefined : output(result);
-      if (result instanceof Error) this.#settle(entry, false, result);
-      else if (problem !== undefined) {
-        this.#settle(entry, false, new BatchContractError(`${this.#name}: result ${i} failed the output check: ${problem}`));
-      } else this.#settle(entry, true, result);
+      if (result instanceof Error) {
+        this.#settle(entry, false, result);
+        continue;
+      }
+      const problem = output?.(result);
+      if (problem === undefined) this.#settle(entry, true, result);
+      else this.#settle(entry, false, new BatchContractError(`${this.#name}: result ${i} failed the output check: ${problem}`));
     }
     this.#report(batch, undefined);
     this.#pump();
@@ -413,10 +409,8 @@ function checkCallOptions(call: unknown): string | undefined {
   if (signal !== undefined && !isAbortSignal(signal)) {
     return `Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`;
   }
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= 2_147_483_647)) {
-    return `Expected \`timeout\` to be a number of ms > 0 and <= 2147483647, got ${describeValue(timeout)}`;
-  }
-  return undefined;
+  // The same rule, and message, as the `timeout` option.
+  return timeout === undefined ? undefined : optionProblem('timeout', timeout);
 }
 
 

@@ -160,11 +160,17 @@ export function validateOptions(options: unknown): BatchedOptions {
       throw new TypeError(`Could not read option \`${name}\`: ${messageOf(cause)}`, { cause });
     }
     if (value === undefined) continue;
-    const expected = VALIDATORS[name](value);
-    if (expected) throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`);
+    const problem = optionProblem(name, value);
+    if (problem !== undefined) throw new TypeError(problem);
     checked[name] = value;
   }
   return checked as BatchedOptions;
+}
+
+/** Why `value` is not a valid `name` option (the message a TypeError carries), or undefined when it is. */
+export function optionProblem(name: keyof BatchedOptions, value: unknown): string | undefined {
+  const expected = VALIDATORS[name](value);
+  return expected === undefined ? undefined : `Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`;
 }
 
 /** Fills in defaults and compiles the checks of already validated options. */
