@@ -1,5 +1,5 @@
-import { SentimentModel, reviewController } from '../examples/basic.js';
-import { batcherOf } from '../src/index.js';
+import { SentimentModel, reviewController } from '../../examples/basic.js';
+import { batcherOf } from '../../src/index.js';
 
 // examples/basic.ts: concurrent controller calls share one forward pass.
 test('the basic example answers each request and batches them', async () => {

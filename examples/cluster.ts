@@ -1,0 +1,53 @@
+// Scale-out across cores with node:cluster: each worker process loads its own model and has
+// its own batcher. Batching is per process; the primary hands each new connection to a
+// worker, as a load balancer would hand requests to replicas.
+// Run it: npm run example:cluster (WORKERS=n sets the count; default one per core).
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { buildApp, closeApp } from './fastify-server.js';
+import { Classifier } from './model.js';
+import { closeOnSignal, portFromEnv } from './shutdown.js';
+
+function workerCountFromEnv(): number {
+  const count = Number(process.env['WORKERS'] ?? availableParallelism());
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`WORKERS must be an integer >= 1, got ${process.env['WORKERS']}`);
+  return count;
+}
+
+/** A worker: the Fastify model server, answering with its pid so you can see who served you. */
+async function runWorker(): Promise<void> {
+  const model = await Classifier.load();
+  const app = buildApp(model);
+  app.addHook('onSend', async (_request, reply) => void reply.header('x-worker-pid', process.pid));
+  await app.listen({ host: '127.0.0.1', port: portFromEnv() });
+  // Ctrl-C reaches every process in the group; the primary decides, and sends SIGTERM.
+  process.on('SIGINT', () => {});
+  closeOnSignal(() => closeApp(app, model), ['SIGTERM']);
+}
+
+/** The primary: starts the workers, reports once all listen, and stops them on a signal. */
+function runPrimary(): void {
+  const count = workerCountFromEnv();
+  const workers: Worker[] = [];
+  let listening = 0;
+  for (let i = 0; i < count; i++) workers.push(cluster.fork());
+  cluster.on('listening', (_worker, address) => {
+    if (++listening === count) console.log(`listening on http://127.0.0.1:${address.port} (${count} workers)`);
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (code !== 0) console.error(`worker ${worker.process.pid} exited with ${signal ?? code}`);
+  });
+  // Each worker closes gracefully (answers what it holds), then the primary exits.
+  closeOnSignal(async () => {
+    await Promise.all(
+      workers
+        .filter((worker) => !worker.isDead())
+        .map((worker) => new Promise<void>((resolve) => (worker.once('exit', () => resolve()), worker.process.kill('SIGTERM')))),
+    );
+  });
+}
+
+if (require.main === module) {
+  if (cluster.isPrimary) runPrimary();
+  else void runWorker();
+}

@@ -1,0 +1,40 @@
+// The model every server example serves: a small classifier (4 features in, 3 scores out)
+// run by onnxruntime-node. bench/model.ts builds the ONNX graph in code so that nothing is
+// downloaded; yours would be `ort.InferenceSession.create('model.onnx')`.
+import { Batched, type Batch, type BatchResults, type CallOptions } from '../src/index.js';
+import { Mlp, type MlpShape } from '../bench/model.js';
+
+export const CLASSIFIER_SHAPE: MlpShape = { inputSize: 4, hiddenSize: 64, hiddenLayers: 2, outputSize: 3 };
+
+/** A request body's features: exactly four finite numbers. Anything else never reaches the model. */
+export function isFeatureVector(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.length === CLASSIFIER_SHAPE.inputSize &&
+    value.every((x) => typeof x === 'number' && Number.isFinite(x))
+  );
+}
+
+export class Classifier {
+  /** Forward passes run so far: fewer than requests means batching worked. */
+  forwardPasses = 0;
+
+  constructor(private readonly mlp: Mlp) {}
+
+  static async load(): Promise<Classifier> {
+    return new Classifier(await Mlp.load(CLASSIFIER_SHAPE));
+  }
+
+  // Callers pass one feature vector and get its three scores; a bad vector rejects with TypeError.
+  predict(features: number[], call?: CallOptions): Promise<number[]>;
+  @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, input: isFeatureVector })
+  async predict(batch: Batch<number[]>): BatchResults<number[]> {
+    this.forwardPasses++;
+    const scores = await this.mlp.run(batch.map((features) => Float32Array.from(features)));
+    return scores.map((row) => Array.from(row));
+  }
+
+  release(): Promise<void> {
+    return this.mlp.release();
+  }
+}

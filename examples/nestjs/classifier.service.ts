@@ -1,0 +1,28 @@
+// A Nest provider whose method is batched. Nest injects the model through the constructor,
+// which it finds in the `design:paramtypes` metadata that emitDecoratorMetadata writes; the
+// same metadata lets @Batched check that `predict` is declared to take a batch (SPEC §6).
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
+import { Batched, batcherOf, type Batch, type BatchResults, type CallOptions } from '../../src/index.js';
+import { Mlp } from '../../bench/model.js';
+import { isFeatureVector } from '../model.js';
+
+@Injectable()
+export class ClassifierService implements BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(private readonly mlp: Mlp) {}
+
+  predict(features: number[], call?: CallOptions): Promise<number[]>;
+  @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, input: isFeatureVector })
+  async predict(batch: Batch<number[]>): BatchResults<number[]> {
+    const scores = await this.mlp.run(batch.map((features) => Float32Array.from(features)));
+    return scores.map((row) => Array.from(row));
+  }
+
+  /** Nest runs this before it closes the HTTP server: answer everything queued first. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await batcherOf(this, 'predict').close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.mlp.release();
+  }
+}

@@ -1,0 +1,81 @@
+// A Prometheus /metrics endpoint for a batcher, through prom-client: batch sizes and queue
+// waits from `onBatch`, request outcomes and queue depth from `stats()` at scrape time.
+// Run it: npm run example:metrics, send a few requests (see fastify-server.ts), then
+//   curl -s localhost:3000/metrics
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { batcherOf, type BatcherControls } from '../src/index.js';
+import { buildApp, closeApp } from './fastify-server.js';
+import { Classifier } from './model.js';
+import { closeOnSignal, portFromEnv } from './shutdown.js';
+
+/** Registers the batcher's metrics in `registry`; names use base units, as Prometheus asks. */
+export function registerBatcherMetrics(batcher: BatcherControls, registry: Registry): void {
+  const batchSize = new Histogram({
+    name: 'batched_batch_size',
+    help: 'Items per batch sent to the batch method.',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  const queueWait = new Histogram({
+    name: 'batched_queue_wait_seconds',
+    help: "How long each batch's first (longest-waiting) item waited in the queue.",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const batchDuration = new Histogram({
+    name: 'batched_batch_duration_seconds',
+    help: 'How long the batch method ran, per batch.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  batcher.configure({
+    onBatch: ({ size, queuedMs, runMs }) => {
+      batchSize.observe(size);
+      queueWait.observe(queuedMs / 1_000);
+      batchDuration.observe(runMs / 1_000);
+    },
+  });
+
+  // The batcher already counts outcomes; read its counters when Prometheus scrapes.
+  new Counter({
+    name: 'batched_requests_total',
+    help: 'Calls settled, by outcome (rejected counts every failure: bad input, full queue, timeout, error).',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      const { resolved, rejected } = batcher.stats();
+      this.reset();
+      this.inc({ outcome: 'resolved' }, resolved);
+      this.inc({ outcome: 'rejected' }, rejected);
+    },
+  });
+  new Gauge({
+    name: 'batched_queued_items',
+    help: 'Items waiting, not yet in a batch.',
+    registers: [registry],
+    collect() {
+      this.set(batcher.stats().queued);
+    },
+  });
+  new Gauge({
+    name: 'batched_running_batches',
+    help: 'Batches running now.',
+    registers: [registry],
+    collect() {
+      this.set(batcher.stats().running);
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  const model = await Classifier.load();
+  const registry = new Registry();
+  registerBatcherMetrics(batcherOf(model, 'predict'), registry);
+  const app = buildApp(model);
+  app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  const url = await app.listen({ host: '127.0.0.1', port: portFromEnv() });
+  console.log(`listening on ${url}`);
+  closeOnSignal(() => closeApp(app, model));
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,27 @@
+import { expectedScores, expectScoresClose, featureRows } from '../support/classifier-answers.js';
+import { httpRequest, killLeftovers, startExample } from '../support/example-process.js';
+
+afterEach(killLeftovers);
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+// examples/graceful-shutdown.ts with a batching window of a minute: requests sit in the queue
+// when SIGTERM arrives; close() must send them at once, and each caller gets its answer.
+test('example:shutdown answers every queued request on SIGTERM, then exits 0', async () => {
+  const server = await startExample('example:shutdown', { BATCH_DELAY_MS: '60000' });
+  const rows = featureRows(10);
+  const expected = expectedScores(rows);
+  const answers = Promise.all(rows.map((features) => httpRequest(`${server.url}/predict`, 'POST', { features })));
+  await until(async () => ((await httpRequest(`${server.url}/stats`)).json() as { queued: number }).queued === 10);
+
+  const exit = server.stop('SIGTERM');
+  (await answers).forEach((answer, i) => {
+    expect(answer.status).toBe(200);
+    expectScoresClose((answer.json() as { scores: unknown }).scores, expected[i]!);
+  });
+  expect(await exit).toEqual({ code: 0, signal: null });
+  expect(server.output()).toContain('in flight: 10 queued, 0 batch(es) running');
+  expect(server.output()).toContain('closed: 10 resolved, 0 rejected, 0 left');
+}, 60_000);
