@@ -28,14 +28,22 @@ function panel(title: string, yLabel: string, series: Series[], offsetX: number,
     : Array.from({ length: 5 }, (_, i) => (yMax / 4) * i);
   for (const tick of ticks) {
     const y = py(tick);
-    parts.push(`<line x1="${offsetX + MARGIN.left}" x2="${offsetX + WIDTH - MARGIN.right}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(`<text x="${offsetX + MARGIN.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${Math.round(tick)}</text>`);
+    parts.push(
+      `<line x1="${offsetX + MARGIN.left}" x2="${offsetX + WIDTH - MARGIN.right}" y1="${y}" y2="${y}" stroke="#ddd"/>`,
+    );
+    parts.push(
+      `<text x="${offsetX + MARGIN.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${Math.round(tick)}</text>`,
+    );
   }
   for (const x of xs) {
     parts.push(`<text x="${px(x)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" font-size="11">${x}</text>`);
   }
-  parts.push(`<text x="${offsetX + WIDTH / 2}" y="${HEIGHT - 8}" text-anchor="middle" font-size="12">concurrent clients</text>`);
-  parts.push(`<text transform="translate(${offsetX + 14},${HEIGHT / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`);
+  parts.push(
+    `<text x="${offsetX + WIDTH / 2}" y="${HEIGHT - 8}" text-anchor="middle" font-size="12">concurrent clients</text>`,
+  );
+  parts.push(
+    `<text transform="translate(${offsetX + 14},${HEIGHT / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`,
+  );
   for (const s of series) {
     const path = s.points.map((p, i) => `${i ? 'L' : 'M'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
     parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
@@ -46,7 +54,10 @@ function panel(title: string, yLabel: string, series: Series[], offsetX: number,
 
 export function serveChart(throughput: Series[], p99: Series[], caption: string): string {
   const legend = throughput
-    .map((s, i) => `<rect x="${70 + i * 150}" y="${HEIGHT + 6}" width="12" height="12" fill="${s.color}"/><text x="${88 + i * 150}" y="${HEIGHT + 17}" font-size="12">${s.name}</text>`)
+    .map(
+      (s, i) =>
+        `<rect x="${70 + i * 150}" y="${HEIGHT + 6}" width="12" height="12" fill="${s.color}"/><text x="${88 + i * 150}" y="${HEIGHT + 17}" font-size="12">${s.name}</text>`,
+    )
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH * 2}" height="${HEIGHT + 48}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>

@@ -16,12 +16,16 @@ type Load = (item: number) => Promise<unknown>;
 /** Each contender makes a fresh per-item function for a round. */
 const contenders: Record<string, () => Load> = {
   'batched-fn': () => batched(async (items: number[]) => items, { delay: 0, maxBatchSize: BATCH }),
-  'dataloader': () => {
+  dataloader: () => {
     const loader = new DataLoader(async (keys: readonly number[]) => keys, { cache: false, maxBatchSize: BATCH });
     return (item) => loader.load(item);
   },
   'promise-batcher': () => {
-    const batcher = new PromiseBatcher<number, number>({ batchingFunction: async (inputs) => inputs, maxBatchSize: BATCH, queuingDelay: 0 });
+    const batcher = new PromiseBatcher<number, number>({
+      batchingFunction: async (inputs) => inputs,
+      maxBatchSize: BATCH,
+      queuingDelay: 0,
+    });
     return (item) => batcher.getResult(item);
   },
   '@yornaath/batshit': () => {
@@ -33,7 +37,7 @@ const contenders: Record<string, () => Load> = {
     return (item) => batcher.fetch(item);
   },
   // The floor: one promise allocated and resolved per item, resolved a batch at a time.
-  'floor': () => {
+  floor: () => {
     let resolvers: ((value: number) => void)[] = [];
     let items: number[] = [];
     return (item) => {
@@ -42,7 +46,9 @@ const contenders: Record<string, () => Load> = {
       if (items.length === BATCH) {
         const [batchResolvers, batchItems] = [resolvers, items];
         [resolvers, items] = [[], []];
-        void Promise.resolve(batchItems).then((results) => batchResolvers.forEach((resolve, i) => resolve(results[i]!)));
+        void Promise.resolve(batchItems).then((results) =>
+          batchResolvers.forEach((resolve, i) => resolve(results[i]!)),
+        );
       }
       return promise;
     };
@@ -74,11 +80,19 @@ async function main(): Promise<void> {
   }
   const ns = Object.fromEntries(names.map((name) => [name, median(samples[name]!)]));
   const ours = ns['batched-fn']!;
-  console.log(`per-item cost, ${ITEMS} items in batches of ${BATCH}, median of ${ROUNDS} rounds (node ${process.version})\n`);
+  console.log(
+    `per-item cost, ${ITEMS} items in batches of ${BATCH}, median of ${ROUNDS} rounds (node ${process.version})\n`,
+  );
   console.log(
     table(
       ['library', 'ns/item', 'vs batched-fn', 'min', 'max'],
-      names.map((name) => [name, round(ns[name]!, 1), `${round(ns[name]! / ours)}x`, round(Math.min(...samples[name]!), 1), round(Math.max(...samples[name]!), 1)]),
+      names.map((name) => [
+        name,
+        round(ns[name]!, 1),
+        `${round(ns[name]! / ours)}x`,
+        round(Math.min(...samples[name]!), 1),
+        round(Math.max(...samples[name]!), 1),
+      ]),
     ),
   );
   console.log(

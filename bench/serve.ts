@@ -161,7 +161,14 @@ async function main(): Promise<void> {
   const outDir = join(__dirname, 'out');
   mkdirSync(outDir, { recursive: true });
   const chartPath = join(outDir, 'serve-chart.svg');
-  writeFileSync(chartPath, serveChart(series('rps'), series('p99'), `${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}, ${ROUNDS} × ${SECONDS} s per point`));
+  writeFileSync(
+    chartPath,
+    serveChart(
+      series('rps'),
+      series('p99'),
+      `${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}, ${ROUNDS} × ${SECONDS} s per point`,
+    ),
+  );
   console.log(`chart: ${chartPath}`);
   console.log(
     `serve: speedup_c64=${round(speedup, 2)} auto_p50_c1=${round(autoP50, 2)} auto_rps_c64=${round(autoRps, 2)} ceiling_c64=${round(ceilingShare, 2)}`,

@@ -26,7 +26,7 @@ interface PredictBody {
   x: number[];
 }
 
-export async function startServer(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startServer(): Promise<{ port: number; close: () => Promise<void> }> {
   const mlp = await Mlp.load();
   const fixed = new BatchedModel(mlp, FIXED_DELAY_MS);
   const auto = new BatchedModel(mlp, 'auto');

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
       if (fault === 'reject') throw new Error('injected rejection');
       if (fault === 'wrongLength') return items.slice(1);
       if (fault === 'hang') await new Promise((resolve) => signal.addEventListener('abort', resolve)); // until batchTimeout
-      return items.map((x) => (fault === 'errorSlot' && x % 2 ? new Error('injected slot error') : fault === 'badOutput' ? -1 : x));
+      return items.map((x) =>
+        fault === 'errorSlot' && x % 2 ? new Error('injected slot error') : fault === 'badOutput' ? -1 : x,
+      );
     },
     { delay: 0, maxBatchSize: 64, concurrency: 4, batchTimeout: 50, output: (y: number) => y >= 0 },
   );
@@ -76,11 +78,17 @@ async function main(): Promise<void> {
   const lost = issued - resolved - rejected;
   const stats = predict.stats();
   const heapAfter = await heapAfterGc();
-  console.log(`calls ${issued}: resolved ${resolved}, rejected ${rejected}, lost ${lost}, settled twice ${settledTwice}`);
-  console.log(`batches ${stats.batches}, mean size ${stats.meanBatchSize.toFixed(1)}, queued after close ${stats.queued}, running ${stats.running}`);
+  console.log(
+    `calls ${issued}: resolved ${resolved}, rejected ${rejected}, lost ${lost}, settled twice ${settledTwice}`,
+  );
+  console.log(
+    `batches ${stats.batches}, mean size ${stats.meanBatchSize.toFixed(1)}, queued after close ${stats.queued}, running ${stats.running}`,
+  );
   console.log(`wall ${seconds.toFixed(1)} s (${Math.round(issued / seconds)} calls/s)`);
   console.log(`heap after forced GC: ${mb(heapBefore).toFixed(1)} MB before, ${mb(heapAfter).toFixed(1)} MB after`);
-  console.log(`soak: calls=${issued} lost=${lost + settledTwice} heap_growth_mb=${mb(heapAfter - heapBefore).toFixed(2)}`);
+  console.log(
+    `soak: calls=${issued} lost=${lost + settledTwice} heap_growth_mb=${mb(heapAfter - heapBefore).toFixed(2)}`,
+  );
 }
 
 void main();

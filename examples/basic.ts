@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   );
   for (const response of await Promise.all(requests)) console.log(JSON.stringify(response));
   const stats = batcherOf(model, 'predict').stats();
-  console.log(`${requests.length} requests, ${model.forwardPasses} forward pass(es), mean batch size ${stats.meanBatchSize}`);
+  console.log(
+    `${requests.length} requests, ${model.forwardPasses} forward pass(es), mean batch size ${stats.meanBatchSize}`,
+  );
 }
 
 if (require.main === module) void main();

@@ -10,7 +10,8 @@ import { closeOnSignal, portFromEnv } from './shutdown.js';
 
 function workerCountFromEnv(): number {
   const count = Number(process.env['WORKERS'] ?? availableParallelism());
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`WORKERS must be an integer >= 1, got ${process.env['WORKERS']}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`WORKERS must be an integer >= 1, got ${process.env['WORKERS']}`);
   return count;
 }
 
@@ -42,7 +43,10 @@ function runPrimary(): void {
     await Promise.all(
       workers
         .filter((worker) => !worker.isDead())
-        .map((worker) => new Promise<void>((resolve) => (worker.once('exit', () => resolve()), worker.process.kill('SIGTERM')))),
+        .map(
+          (worker) =>
+            new Promise<void>((resolve) => (worker.once('exit', () => resolve()), worker.process.kill('SIGTERM'))),
+        ),
     );
   });
 }

@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   console.log(`listening on http://127.0.0.1:${port}`);
   closeOnSignal(async () => {
     // server.close() waits for open requests; the batcher's close() answers them now.
-    const serverClosed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    const serverClosed = new Promise<void>((resolve, reject) =>
+      server.close((error) => (error ? reject(error) : resolve())),
+    );
     server.closeIdleConnections();
     await Promise.all([serverClosed, batcherOf(model, 'predict').close()]);
     await model.release();

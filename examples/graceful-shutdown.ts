@@ -11,7 +11,8 @@ import { closeOnSignal, portFromEnv } from './shutdown.js';
 /** A long batching window (1 s unless BATCH_DELAY_MS says otherwise), so there is something to watch. */
 function delayFromEnv(): number {
   const delay = Number(process.env['BATCH_DELAY_MS'] ?? 1_000);
-  if (!Number.isFinite(delay) || delay < 0) throw new RangeError(`BATCH_DELAY_MS must be a number >= 0, got ${process.env['BATCH_DELAY_MS']}`);
+  if (!Number.isFinite(delay) || delay < 0)
+    throw new RangeError(`BATCH_DELAY_MS must be a number >= 0, got ${process.env['BATCH_DELAY_MS']}`);
   return delay;
 }
 

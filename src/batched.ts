@@ -5,9 +5,9 @@ import { checkDesignTypes, defineOptionsMetadata } from './reflection.js';
 import type { BatchContext, BatcherControls, CallOptions } from './types.js';
 
 /** Options, or a function of the instance that returns them (evaluated once per instance). */
-export type BatchedOptionsSpec<I = unknown, O = unknown> =
-  | BatchedOptions<I, O>
-  | ((self: any) => BatchedOptions<I, O>);
+// `self: any` so that `(self: Model) => …` is accepted: the instance's type is not known here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type BatchedOptionsSpec<I = unknown, O = unknown> = BatchedOptions<I, O> | ((self: any) => BatchedOptions<I, O>);
 
 /**
  * What `@Batched()` returns: one function that serves both decorator systems. TypeScript
@@ -15,6 +15,8 @@ export type BatchedOptionsSpec<I = unknown, O = unknown> =
  * `experimentalDecorators`; at run time the arguments tell them apart.
  */
 export interface BatchedDecorator {
+  // `any` lets every batch method match, whatever its parameter and rest types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   <This, Method extends (this: This, batch: any, ...rest: any[]) => unknown>(
     method: Method,
     context: ClassMethodDecoratorContext<This, Method>,
@@ -31,7 +33,7 @@ interface MethodRecord {
 }
 
 /** Per-item methods made by `@Batched`, so that `batcherOf` and `getBatchedOptions` find them. */
-const methods = new WeakMap<Function, MethodRecord>();
+const methods = new WeakMap<object, MethodRecord>();
 
 /**
  * Turns a method written for a batch, `predict(batch: I[]): Promise<O[]>`, into a per-item
@@ -52,6 +54,8 @@ const methods = new WeakMap<Function, MethodRecord>();
  * const y = await model.predict(x);
  * ```
  */
+// Without type arguments, `input`/`output` checks accept any item (the method is not known yet).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function Batched<I = any, O = any>(options: BatchedOptionsSpec<I, O> = {}): BatchedDecorator {
   // Options given as an object are checked now, at decoration; a function of the instance
   // is checked when it is evaluated, at the first call on each instance.
@@ -65,7 +69,7 @@ export function Batched<I = any, O = any>(options: BatchedOptionsSpec<I, O> = {}
       }
       return perItemMethod(target as BatchFn<unknown, unknown>, String(key.name), spec, resolved);
     }
-    const methodName = legacyMethodName(target, key);
+    const methodName = legacyMethodName(target, key as string | symbol | undefined);
     if (typeof descriptor?.value !== 'function') {
       const what = descriptor === undefined ? (key === undefined ? 'class' : 'property') : 'accessor';
       throw new TypeError(`@Batched() can only decorate a method, but \`${methodName}\` is a ${what}`);
@@ -94,8 +98,9 @@ export function batched<I, O>(
   fn: (batch: I[], context: BatchContext) => readonly (O | Error)[] | PromiseLike<readonly (O | Error)[]>,
   options: BatchedOptions<I, O> = {},
 ): BatchedFunction<I, O> {
-  if (typeof fn !== 'function') throw new TypeError(`Expected the batch function to be a function, got ${describeValue(fn)}`);
-  const batcher = new Batcher<I, O>(fn as BatchFn<I, O>, resolveOptions(validateOptions(options)), fn.name || 'batched function');
+  if (typeof fn !== 'function')
+    throw new TypeError(`Expected the batch function to be a function, got ${describeValue(fn)}`);
+  const batcher = new Batcher<I, O>(fn, resolveOptions(validateOptions(options)), fn.name || 'batched function');
   const perItem = (item: I, call?: CallOptions): Promise<O> => batcher.call(item, call);
   return Object.assign(perItem, {
     flush: () => batcher.flush(),
@@ -168,13 +173,16 @@ function perItemMethod(
   const perItem = function (this: unknown, item: unknown, call?: CallOptions): Promise<unknown> {
     if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
       return Promise.reject(
-        new TypeError(`${methodName} was called without an instance (\`this\` is ${describeValue(this)}); call it as instance.${methodName}(item), or bind it`),
+        new TypeError(
+          `${methodName} was called without an instance (\`this\` is ${describeValue(this)}); call it as instance.${methodName}(item), or bind it`,
+        ),
       );
     }
     let batcher: Batcher<unknown, unknown>;
     try {
       batcher = batcherFor(this);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
       return Promise.reject(error); // a failing options function: this call fails, the next one tries again
     }
     return batcher.call(item, call);
@@ -205,7 +213,7 @@ function isStandardContext(value: unknown): value is DecoratorContext {
 }
 
 /** `Model.predict` for an instance method, `Model.create` for a static one. */
-function legacyMethodName(target: unknown, key: unknown): string {
+function legacyMethodName(target: unknown, key: string | symbol | undefined): string {
   const owner = typeof target === 'function' ? target.name : ownerName(target as object);
   return key === undefined ? owner : `${owner}.${String(key)}`;
 }

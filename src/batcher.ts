@@ -1,7 +1,14 @@
 import { describeValue } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, RUNNING, SETTLED } from './entry.js';
 import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
-import { messageOf, optionProblem, resolveOptions, validateOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
+import {
+  messageOf,
+  optionProblem,
+  resolveOptions,
+  validateOptions,
+  type BatchedOptions,
+  type ResolvedOptions,
+} from './options.js';
 import { LazyBatchContext, RunningBatch } from './running-batch.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions } from './types.js';
 
@@ -80,7 +87,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     }
     if (options.input !== undefined) {
       const problem = options.input(item);
-      if (problem !== undefined) return this.#refuse(new TypeError(`${this.#name}: the input check failed: ${problem}`));
+      if (problem !== undefined)
+        return this.#refuse(new TypeError(`${this.#name}: the input check failed: ${problem}`));
     }
     if (this.#queued >= options.maxQueueSize) {
       return this.#refuse(
@@ -95,7 +103,11 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const timeout = call?.timeout ?? options.timeout;
     if (call?.signal !== undefined || timeout !== undefined) this.#watch(entry, call?.signal, timeout);
     // Only these change what the pump would do: a new front, a full batch, a new turn to mark.
-    if (this.#queued === 1 || this.#queued >= options.maxBatchSize || (this.#waitsForTurnEnd() && this.#immediate === undefined)) {
+    if (
+      this.#queued === 1 ||
+      this.#queued >= options.maxBatchSize ||
+      (this.#waitsForTurnEnd() && this.#immediate === undefined)
+    ) {
       this.#pump();
     }
     return promise;
@@ -242,7 +254,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     }
     this.#queued -= entries.length;
     const startedAt = performance.now();
-    const batch = new RunningBatch(entries as Entry<unknown>[], options, now() - entries[0]!.enqueuedAt, startedAt);
+    const batch = new RunningBatch(entries, options, now() - entries[0]!.enqueuedAt, startedAt);
     for (const entry of entries) entry.batch = batch;
     this.#runningBatches.add(batch);
     this.#batches++;
@@ -256,6 +268,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     try {
       result = this.#fn.call(this.#thisArg, items, batch.context);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the method's own throw, passed on
       result = Promise.reject(error);
     }
     // Always settle in a later microtask, so a synchronous method cannot re-enter the pump.
@@ -283,7 +296,11 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       try {
         result = results[i];
       } catch (cause) {
-        this.#settle(entry, false, new BatchContractError(`${this.#name}: reading result ${i} threw: ${messageOf(cause)}`, { cause }));
+        this.#settle(
+          entry,
+          false,
+          new BatchContractError(`${this.#name}: reading result ${i} threw: ${messageOf(cause)}`, { cause }),
+        );
         continue;
       }
       if (result instanceof Error) {
@@ -292,7 +309,12 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       }
       const problem = output?.(result);
       if (problem === undefined) this.#settle(entry, true, result);
-      else this.#settle(entry, false, new BatchContractError(`${this.#name}: result ${i} failed the output check: ${problem}`));
+      else
+        this.#settle(
+          entry,
+          false,
+          new BatchContractError(`${this.#name}: result ${i} failed the output check: ${problem}`),
+        );
     }
     this.#report(batch, undefined);
     this.#pump();
@@ -348,6 +370,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   #refuse(reason: unknown): Promise<never> {
     this.#rejected++;
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- may be a caller's signal.reason, passed on
     return Promise.reject(reason);
   }
 
@@ -404,7 +427,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
 /** Why the per-call options are unusable, or undefined when they are fine. */
 function checkCallOptions(call: unknown): string | undefined {
-  if (typeof call !== 'object' || call === null) return `Expected call options to be an object, got ${describeValue(call)}`;
+  if (typeof call !== 'object' || call === null)
+    return `Expected call options to be an object, got ${describeValue(call)}`;
   const { signal, timeout } = call as CallOptions;
   if (signal !== undefined && !isAbortSignal(signal)) {
     return `Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`;
@@ -412,7 +436,6 @@ function checkCallOptions(call: unknown): string | undefined {
   // The same rule, and message, as the `timeout` option.
   return timeout === undefined ? undefined : optionProblem('timeout', timeout);
 }
-
 
 /** Duck-typed, so that a signal from another realm (a jest sandbox, a polyfill) is accepted. */
 function isAbortSignal(value: unknown): value is AbortSignal {

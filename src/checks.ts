@@ -52,7 +52,7 @@ export function compileCheck(spec: CheckSpec<never>, option: 'input' | 'output')
 }
 
 /** `class` syntax, or a native constructor such as `Float32Array`, `Date` or `Map`. */
-function isClass(fn: Function): boolean {
+function isClass(fn: CheckSpec<never>): boolean {
   const source = Function.prototype.toString.call(fn);
   if (/^class[\s{]/.test(source)) return true;
   // Bound functions print as native code too, but have no `prototype`.

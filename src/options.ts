@@ -113,8 +113,10 @@ export const DEFAULTS = {
 
 type Validator = (value: unknown) => string | undefined;
 
-const isInteger = (min: number): Validator => (v) =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min ? undefined : `an integer >= ${min}`;
+const isInteger =
+  (min: number): Validator =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min ? undefined : `an integer >= ${min}`;
 
 const isDuration: Validator = (v) =>
   typeof v === 'number' && v > 0 && v <= MAX_TIMER_MS ? undefined : `a number of ms > 0 and <= ${MAX_TIMER_MS}`;
@@ -164,7 +166,7 @@ export function validateOptions(options: unknown): BatchedOptions {
     if (problem !== undefined) throw new TypeError(problem);
     checked[name] = value;
   }
-  return checked as BatchedOptions;
+  return checked;
 }
 
 /** Why `value` is not a valid `name` option (the message a TypeError carries), or undefined when it is. */

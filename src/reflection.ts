@@ -30,16 +30,22 @@ export function checkDesignTypes(target: object, property: string | symbol, meth
   const params = metadata.getMetadata('design:paramtypes', target, property);
   if (Array.isArray(params)) {
     if (params.length === 0) {
-      throw new TypeError(`@Batched() on ${methodName}: the method must take the batch (an array) as its first parameter, but it declares no parameters`);
+      throw new TypeError(
+        `@Batched() on ${methodName}: the method must take the batch (an array) as its first parameter, but it declares no parameters`,
+      );
     }
     const first: unknown = params[0];
     if (!canBeArray(first)) {
-      throw new TypeError(`@Batched() on ${methodName}: the first parameter must be the batch (an array), but it is declared as ${typeName(first)}`);
+      throw new TypeError(
+        `@Batched() on ${methodName}: the first parameter must be the batch (an array), but it is declared as ${typeName(first)}`,
+      );
     }
   }
   const returnType = metadata.getMetadata('design:returntype', target, property);
   if (!canBeArrayOrPromise(returnType)) {
-    throw new TypeError(`@Batched() on ${methodName}: the method must return an array or a promise of one, but its return type is declared as ${typeName(returnType)}`);
+    throw new TypeError(
+      `@Batched() on ${methodName}: the method must return an array or a promise of one, but its return type is declared as ${typeName(returnType)}`,
+    );
   }
 }
 

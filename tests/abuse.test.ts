@@ -18,17 +18,35 @@ describe('bad options are a TypeError at decoration time', () => {
     [{ maxBatchSize: '8' }, 'Expected `maxBatchSize` to be an integer >= 1, got `"8"` (string)'],
     [{ delay: -1 }, "Expected `delay` to be a number of ms >= 0 and <= 2147483647, or 'auto', got `-1` (number)"],
     [{ delay: NaN }, "Expected `delay` to be a number of ms >= 0 and <= 2147483647, or 'auto', got `NaN` (number)"],
-    [{ delay: 'fast' }, "Expected `delay` to be a number of ms >= 0 and <= 2147483647, or 'auto', got `\"fast\"` (string)"],
+    [
+      { delay: 'fast' },
+      'Expected `delay` to be a number of ms >= 0 and <= 2147483647, or \'auto\', got `"fast"` (string)',
+    ],
     [{ concurrency: 0 }, 'Expected `concurrency` to be an integer >= 1, got `0` (number)'],
     [{ maxQueueSize: -1 }, 'Expected `maxQueueSize` to be an integer >= 0 or Infinity, got `-1` (number)'],
     [{ timeout: 0 }, 'Expected `timeout` to be a number of ms > 0 and <= 2147483647, got `0` (number)'],
     [{ batchTimeout: null }, 'Expected `batchTimeout` to be a number of ms > 0 and <= 2147483647, got `null` (null)'],
-    [{ input: 'number' }, 'Expected `input` to be a class, a built-in constructor or a predicate function, got `"number"` (string)'],
-    [{ output: {} }, 'Expected `output` to be a class, a built-in constructor or a predicate function, got `[object Object]` (object)'],
+    [
+      { input: 'number' },
+      'Expected `input` to be a class, a built-in constructor or a predicate function, got `"number"` (string)',
+    ],
+    [
+      { output: {} },
+      'Expected `output` to be a class, a built-in constructor or a predicate function, got `[object Object]` (object)',
+    ],
     [{ onBatch: true }, 'Expected `onBatch` to be a function, got `true` (boolean)'],
-    [{ maxbatchsize: 4 }, 'Unknown option `maxbatchsize`. Did you mean `maxBatchSize`? Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch'],
-    [{ dealy: 4 }, 'Unknown option `dealy`. Did you mean `delay`? Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch'],
-    [{ gpu: true }, 'Unknown option `gpu`. Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch'],
+    [
+      { maxbatchsize: 4 },
+      'Unknown option `maxbatchsize`. Did you mean `maxBatchSize`? Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch',
+    ],
+    [
+      { dealy: 4 },
+      'Unknown option `dealy`. Did you mean `delay`? Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch',
+    ],
+    [
+      { gpu: true },
+      'Unknown option `gpu`. Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch',
+    ],
     [null, 'Expected options to be an object, got `null` (null)'],
     [[4], 'Expected options to be an object, got `[array of 1]` (array)'],
   ])('%j', (options, message) => {
@@ -59,10 +77,26 @@ describe('bad options are a TypeError at decoration time', () => {
 describe('decorating something that is not a method', () => {
   const noop = () => undefined;
   test.each([
-    ['a standard field', () => Batched()(undefined as never, { kind: 'field', name: 'weights' } as never), '`weights` is a field'],
-    ['a standard getter', () => Batched()(noop as never, { kind: 'getter', name: 'size' } as never), '`size` is a getter'],
-    ['a standard class', () => Batched()(class Model {} as never, { kind: 'class', name: 'Model' } as never), '`Model` is a class'],
-    ['a legacy property', () => Batched()(new (class Model {})(), 'weights', undefined as never), '`Model.weights` is a property'],
+    [
+      'a standard field',
+      () => Batched()(undefined as never, { kind: 'field', name: 'weights' } as never),
+      '`weights` is a field',
+    ],
+    [
+      'a standard getter',
+      () => Batched()(noop as never, { kind: 'getter', name: 'size' } as never),
+      '`size` is a getter',
+    ],
+    [
+      'a standard class',
+      () => Batched()(class Model {} as never, { kind: 'class', name: 'Model' } as never),
+      '`Model` is a class',
+    ],
+    [
+      'a legacy property',
+      () => Batched()(new (class Model {})(), 'weights', undefined as never),
+      '`Model.weights` is a property',
+    ],
     ['a legacy accessor', () => Batched()(new (class Model {})(), 'size', { get: noop }), '`Model.size` is a accessor'],
   ])('%s', (_, decorate, what) => {
     expect(decorate).toThrow(new TypeError(`@Batched() can only decorate a method, but ${what}`));
@@ -99,7 +133,9 @@ test('a per-item method called without its instance', async () => {
   }
   const unbound = new Model().predict as unknown as (x: number) => Promise<number>;
   await expect(unbound(1)).rejects.toThrow(
-    new TypeError('predict was called without an instance (`this` is `undefined` (undefined)); call it as instance.predict(item), or bind it'),
+    new TypeError(
+      'predict was called without an instance (`this` is `undefined` (undefined)); call it as instance.predict(item), or bind it',
+    ),
   );
 });
 
@@ -108,7 +144,11 @@ describe('bad call options reject that call only', () => {
   test.each([
     ['a string', 'fast', 'Expected call options to be an object, got `"fast"` (string)'],
     ['a bad signal', { signal: {} }, 'Expected `signal` to be an AbortSignal, got `[object Object]` (object)'],
-    ['a bad timeout', { timeout: -5 }, 'Expected `timeout` to be a number of ms > 0 and <= 2147483647, got `-5` (number)'],
+    [
+      'a bad timeout',
+      { timeout: -5 },
+      'Expected `timeout` to be a number of ms > 0 and <= 2147483647, got `-5` (number)',
+    ],
   ])('%s', async (_, call, message) => {
     await expect(fn(1, call as never)).rejects.toThrow(new TypeError(`batched function: ${message}`));
     await expect(fn(2)).resolves.toBe(2);

@@ -26,12 +26,20 @@ test('with an input guard, a wrong item is refused and the rest of its batch run
   await flushMicrotasks();
   expect(calls).toEqual([[2, 4]]);
   expect(results.map((r) => r.status)).toEqual(['resolved', 'rejected', 'rejected', 'rejected', 'resolved']);
-  expect((results[1]!.reason as Error).message).toBe('batched function: the input check failed: the predicate returned false for `NaN` (number)');
-  expect((results[3]!.reason as Error).message).toBe('batched function: the input check failed: the predicate returned false for `undefined` (undefined)');
+  expect((results[1]!.reason as Error).message).toBe(
+    'batched function: the input check failed: the predicate returned false for `NaN` (number)',
+  );
+  expect((results[3]!.reason as Error).message).toBe(
+    'batched function: the input check failed: the predicate returned false for `undefined` (undefined)',
+  );
 });
 
 test('without a guard, a wrong type fails inside the batch method: its Error slot rejects only that caller', async () => {
-  const upper = batched(async (xs: string[]) => xs.map((x) => (typeof x === 'string' ? x.toUpperCase() : new TypeError(`not a string: ${typeof x}`))), { delay: 0 });
+  const upper = batched(
+    async (xs: string[]) =>
+      xs.map((x) => (typeof x === 'string' ? x.toUpperCase() : new TypeError(`not a string: ${typeof x}`))),
+    { delay: 0 },
+  );
   const results = ['a', 42 as unknown as string, 'b'].map((x) => track(upper(x)));
   await jest.advanceTimersByTimeAsync(0);
   expect(results.map((r) => r.value ?? (r.reason as Error).message)).toEqual(['A', 'not a string: number', 'B']);

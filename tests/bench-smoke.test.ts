@@ -4,11 +4,15 @@ import { join } from 'node:path';
 // The benchmarks start and print their machine-readable last line, with a tiny workload.
 // Nothing here measures speed.
 function runBench(script: string, env: Record<string, string>, args: string[] = []) {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, '..', 'bench', script), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 120_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(__dirname, '..', 'bench', script), ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    },
+  );
   const lines = child.stdout.trim().split('\n');
   return { status: child.status, stderr: child.stderr, last: lines[lines.length - 1] ?? '' };
 }

@@ -350,7 +350,9 @@ describe('onBatch', () => {
       expect(result.value).toBe(i);
     }
     expect(warn).toHaveBeenCalledTimes(1); // warned once, not once per batch
-    expect(warn.mock.calls[0]![0]).toBe('batched function: the onBatch hook threw (the batcher goes on): metrics backend down');
+    expect(warn.mock.calls[0]![0]).toBe(
+      'batched function: the onBatch hook threw (the batcher goes on): metrics backend down',
+    );
     warn.mockRestore();
   });
 });

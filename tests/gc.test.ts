@@ -3,10 +3,14 @@ import { join } from 'node:path';
 
 // SPEC §1: one batcher per instance in a WeakMap that never keeps an instance alive.
 test('decorated instances are collected after use', () => {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'fixtures', 'instances-collected.ts')], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(__dirname, 'fixtures', 'instances-collected.ts')],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
   expect(child.stderr).toBe('');
   expect(child.stdout.trim()).toBe('collected 200 of 200');
 }, 40_000);

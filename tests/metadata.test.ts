@@ -20,7 +20,11 @@ describe('refused', () => {
         }
       }
       return Model;
-    }).toThrow(new TypeError('@Batched() on Model.predict: the first parameter must be the batch (an array), but it is declared as String'));
+    }).toThrow(
+      new TypeError(
+        '@Batched() on Model.predict: the first parameter must be the batch (an array), but it is declared as String',
+      ),
+    );
   });
 
   test('a first parameter of a class that is not Array', () => {
@@ -32,7 +36,11 @@ describe('refused', () => {
         }
       }
       return Model;
-    }).toThrow(new TypeError('@Batched() on Model.predict: the first parameter must be the batch (an array), but it is declared as Tensor'));
+    }).toThrow(
+      new TypeError(
+        '@Batched() on Model.predict: the first parameter must be the batch (an array), but it is declared as Tensor',
+      ),
+    );
   });
 
   test('no parameter at all', () => {
@@ -44,7 +52,11 @@ describe('refused', () => {
         }
       }
       return Model;
-    }).toThrow(new TypeError('@Batched() on Model.predict: the method must take the batch (an array) as its first parameter, but it declares no parameters'));
+    }).toThrow(
+      new TypeError(
+        '@Batched() on Model.predict: the method must take the batch (an array) as its first parameter, but it declares no parameters',
+      ),
+    );
   });
 
   test('a return type that is neither an array nor a promise', () => {
@@ -56,7 +68,11 @@ describe('refused', () => {
         }
       }
       return Model;
-    }).toThrow(new TypeError('@Batched() on Model.predict: the method must return an array or a promise of one, but its return type is declared as Number'));
+    }).toThrow(
+      new TypeError(
+        '@Batched() on Model.predict: the method must return an array or a promise of one, but its return type is declared as Number',
+      ),
+    );
   });
 });
 
@@ -64,11 +80,23 @@ describe('accepted', () => {
   test('arrays, promises, Object and missing entries (interfaces, unions, aliases)', () => {
     expect(() => {
       class Model {
-        @Batched() async a(batch: number[]): Promise<number[]> { return batch; }
-        @Batched() b(batch: Alias): number[] { return batch; }
-        @Batched() async c(batch: Shape[] | Tensor[]): Promise<Shape[]> { return batch as Shape[]; }
-        @Batched() async d(batch: any): Promise<any> { return batch; }
-        @Batched() e(batch: readonly number[]) { return [...batch]; }
+        @Batched() async a(batch: number[]): Promise<number[]> {
+          return batch;
+        }
+        @Batched() b(batch: Alias): number[] {
+          return batch;
+        }
+        @Batched() async c(batch: Shape[] | Tensor[]): Promise<Shape[]> {
+          return batch as Shape[];
+        }
+        // `any` is what the row is about: it emits `Object`, which passes.
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        @Batched() async d(batch: any): Promise<any> {
+          return batch;
+        }
+        @Batched() e(batch: readonly number[]) {
+          return [...batch];
+        }
       }
       return Model;
     }).not.toThrow();

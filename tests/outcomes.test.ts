@@ -34,26 +34,37 @@ test('an Error in slot i rejects caller i only', async () => {
 });
 
 test.each([
-  ['throws', (error: Error) => () => { throw error; }],
+  [
+    'throws',
+    (error: Error) => () => {
+      throw error;
+    },
+  ],
   ['rejects', (error: Error) => () => Promise.reject(error)],
-])('a batch method that %s rejects every caller of that batch with the same error; later batches run', async (_, failWith) => {
-  const error = new Error('CUDA out of memory');
-  let fail = true;
-  const fn = (xs: number[]) => (fail ? failWith(error)() : xs.map((x) => x * 10));
-  const predict = batched(fn, { delay: 0 });
-  const first = await callAll(predict, [1, 2]);
-  expect(first.map((r) => r.reason)).toEqual([error, error]);
-  expect(first[0]!.reason).toBe(error);
-  fail = false;
-  const second = await callAll(predict, [3]);
-  expect(second[0]!.value).toBe(30);
-});
+])(
+  'a batch method that %s rejects every caller of that batch with the same error; later batches run',
+  async (_, failWith) => {
+    const error = new Error('CUDA out of memory');
+    let fail = true;
+    const fn = (xs: number[]) => (fail ? failWith(error)() : xs.map((x) => x * 10));
+    const predict = batched(fn, { delay: 0 });
+    const first = await callAll(predict, [1, 2]);
+    expect(first.map((r) => r.reason)).toEqual([error, error]);
+    expect(first[0]!.reason).toBe(error);
+    fail = false;
+    const second = await callAll(predict, [3]);
+    expect(second[0]!.value).toBe(30);
+  },
+);
 
 test('a non-array result rejects every caller with BatchContractError naming the method, size and value', async () => {
-  const predict = batched(async function predictUsers(xs: number[]) {
-    void xs;
-    return undefined as unknown as number[];
-  }, { delay: 0 });
+  const predict = batched(
+    async function predictUsers(xs: number[]) {
+      void xs;
+      return undefined as unknown as number[];
+    },
+    { delay: 0 },
+  );
   const results = await callAll(predict, [1, 2]);
   for (const result of results) {
     expect(result.reason).toBeInstanceOf(BatchContractError);
@@ -64,9 +75,12 @@ test('a non-array result rejects every caller with BatchContractError naming the
 });
 
 test('a wrong-length result rejects every caller with BatchContractError', async () => {
-  const predict = batched(async function embed(xs: string[]) {
-    return xs.slice(1);
-  }, { delay: 0 });
+  const predict = batched(
+    async function embed(xs: string[]) {
+      return xs.slice(1);
+    },
+    { delay: 0 },
+  );
   const results = await callAll(predict, ['a', 'b', 'c']);
   expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
   const error = results[0]!.reason as BatchContractError;
@@ -81,7 +95,14 @@ describe('input checks', () => {
   test.each([
     ['a typeof check', Number, 'x', 'expected a number, got `"x"` (string)'],
     ['a class', Float32Array, [1, 2], 'expected an instance of Float32Array, got `[array of 2]` (array)'],
-    ['a predicate', function isPositive(x: unknown) { return typeof x === 'number' && x > 0; }, -1, '`isPositive` returned false for `-1` (number)'],
+    [
+      'a predicate',
+      function isPositive(x: unknown) {
+        return typeof x === 'number' && x > 0;
+      },
+      -1,
+      '`isPositive` returned false for `-1` (number)',
+    ],
   ])('with %s, a failing item rejects at once with TypeError and never enters a batch', async (_, input, bad, why) => {
     const { fn, calls } = recordingBatchFn((x: unknown) => x);
     const predict = batched(fn, { delay: 0, input: input as never });
@@ -106,30 +127,41 @@ describe('input checks', () => {
       },
     });
     const results = await callAll(predict, [-1, 1]);
-    expect((results[0]!.reason as Error).message).toBe('batched function: the input check failed: the predicate threw for `-1` (number): negative');
+    expect((results[0]!.reason as Error).message).toBe(
+      'batched function: the input check failed: the predicate threw for `-1` (number): negative',
+    );
     expect(results[1]!.value).toBe(1);
   });
 });
 
 test('a failing output check rejects only that caller, with BatchContractError', async () => {
-  const predict = batched(async function score(xs: number[]) {
-    return xs.map((x) => (x === 2 ? 'two' : x)) as number[];
-  }, { delay: 0, output: Number });
+  const predict = batched(
+    async function score(xs: number[]) {
+      return xs.map((x) => (x === 2 ? 'two' : x)) as number[];
+    },
+    { delay: 0, output: Number },
+  );
   const results = await callAll(predict, [1, 2, 3]);
   expect(results.map((r) => r.status)).toEqual(['resolved', 'rejected', 'resolved']);
   expect(results[1]!.reason).toBeInstanceOf(BatchContractError);
-  expect((results[1]!.reason as Error).message).toBe('score: result 1 failed the output check: expected a number, got `"two"` (string)');
+  expect((results[1]!.reason as Error).message).toBe(
+    'score: result 1 failed the output check: expected a number, got `"two"` (string)',
+  );
 });
 
 test('the engine keeps running after every kind of fault', async () => {
   const faults = [
-    () => { throw new Error('sync'); },
+    () => {
+      throw new Error('sync');
+    },
     () => Promise.reject(new Error('async')),
     () => 'not an array',
     () => [],
   ];
   let batch = 0;
-  const predict = batched((xs: number[]) => (batch < faults.length ? faults[batch++]!() : xs) as number[], { delay: 0 });
+  const predict = batched((xs: number[]) => (batch < faults.length ? faults[batch++]!() : xs) as number[], {
+    delay: 0,
+  });
   for (let i = 0; i < faults.length; i++) {
     const [result] = await callAll(predict, [i]);
     expect(result!.status).toBe('rejected');
@@ -140,17 +172,23 @@ test('the engine keeps running after every kind of fault', async () => {
 });
 
 test('mutating the batch array inside the method does not change who gets which result', async () => {
-  const predict = batched(async (xs: number[]) => {
-    const results = xs.map((x) => x * 2);
-    xs.length = 0; // a careless method
-    return results;
-  }, { delay: 0 });
+  const predict = batched(
+    async (xs: number[]) => {
+      const results = xs.map((x) => x * 2);
+      xs.length = 0; // a careless method
+      return results;
+    },
+    { delay: 0 },
+  );
   const results = await callAll(predict, [1, 2, 3]);
   expect(results.map((r) => r.value)).toEqual([2, 4, 6]);
 });
 
 test('every call settles exactly once', async () => {
-  const predict = batched(async (xs: number[]) => xs.map((x) => (x % 2 ? new Error(String(x)) : x)), { delay: 0, maxBatchSize: 3 });
+  const predict = batched(async (xs: number[]) => xs.map((x) => (x % 2 ? new Error(String(x)) : x)), {
+    delay: 0,
+    maxBatchSize: 3,
+  });
   const results = await callAll(predict, [0, 1, 2, 3, 4, 5, 6]);
   await jest.advanceTimersByTimeAsync(10);
   expect(results.map((r) => r.settles)).toEqual([1, 1, 1, 1, 1, 1, 1]);

@@ -28,7 +28,7 @@ test('overload through HTTP: every request is answered with 200 or 503', async (
       amount: 1_500,
       timeout: 10,
       setupClient: (client) => client.on('response', (status: number) => statuses.push(status)),
-    } as autocannon.Options);
+    });
     expect(result.errors).toBe(0);
     expect(result.timeouts).toBe(0);
     expect(statuses).toHaveLength(1_500);

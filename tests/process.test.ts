@@ -13,7 +13,11 @@ function runFixture(name: string) {
 
 test('the process exits by itself once every call has settled', () => {
   const child = runFixture('exits-by-itself.ts');
-  expect({ signal: child.signal, status: child.status, stderr: child.stderr }).toEqual({ signal: null, status: 0, stderr: '' });
+  expect({ signal: child.signal, status: child.status, stderr: child.stderr }).toEqual({
+    signal: null,
+    status: 0,
+    stderr: '',
+  });
   expect(child.stdout.trim()).toBe('settled');
 }, 30_000);
 

@@ -80,10 +80,32 @@ const faultySchedule = fc.record({
   runMs: fc.integer({ min: 0, max: 40 }),
   events: fc.array(
     fc.oneof(
-      { weight: 8, arbitrary: fc.record({ kind: fc.constant('call' as const), gap: fc.integer({ min: 0, max: 20 }), abortAfter: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }), timeout: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('configure' as const), gap: fc.integer({ min: 0, max: 20 }), maxBatchSize: fc.integer({ min: 1, max: 5 }), delay: fc.integer({ min: 0, max: 30 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('flush' as const), gap: fc.integer({ min: 0, max: 20 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), gap: fc.integer({ min: 0, max: 20 }) }) },
+      {
+        weight: 8,
+        arbitrary: fc.record({
+          kind: fc.constant('call' as const),
+          gap: fc.integer({ min: 0, max: 20 }),
+          abortAfter: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+          timeout: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('configure' as const),
+          gap: fc.integer({ min: 0, max: 20 }),
+          maxBatchSize: fc.integer({ min: 1, max: 5 }),
+          delay: fc.integer({ min: 0, max: 30 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('flush' as const), gap: fc.integer({ min: 0, max: 20 }) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('close' as const), gap: fc.integer({ min: 0, max: 20 }) }),
+      },
     ),
     { minLength: 1, maxLength: 30 },
   ),
@@ -130,7 +152,10 @@ test('under aborts, deadlines, queue caps, faults, hung batches, reconfiguration
           settles[id] = 0;
           const controller = new AbortController();
           if (event.abortAfter !== undefined) setTimeout(() => controller.abort(new Error('abort')), event.abortAfter);
-          predict(id, { signal: controller.signal, ...(event.timeout === undefined ? {} : { timeout: event.timeout }) }).then(
+          predict(id, {
+            signal: controller.signal,
+            ...(event.timeout === undefined ? {} : { timeout: event.timeout }),
+          }).then(
             (value) => (values.set(id, value), settles[id]!++),
             () => settles[id]!++,
           );

@@ -27,7 +27,10 @@ test('the default delay is 50 ms and the default maxBatchSize is 8', async () =>
   await jest.advanceTimersByTimeAsync(49);
   expect(calls).toHaveLength(1);
   await jest.advanceTimersByTimeAsync(1);
-  expect(calls).toEqual([[0, 1, 2, 3, 4, 5, 6, 7], [8, 9]]);
+  expect(calls).toEqual([
+    [0, 1, 2, 3, 4, 5, 6, 7],
+    [8, 9],
+  ]);
 });
 
 test('a later arrival never extends the wait of an earlier item (a fixed window)', async () => {

@@ -1,4 +1,11 @@
-import { Batched, batcherOf, getBatchedOptions, type Batch, type BatchResults, type CallOptions } from '../../src/index.js';
+import {
+  Batched,
+  batcherOf,
+  getBatchedOptions,
+  type Batch,
+  type BatchResults,
+  type CallOptions,
+} from '../../src/index.js';
 import { flushMicrotasks, track } from '../support/recorder.js';
 
 // SPEC §1, under whichever decorator system this jest project compiles with.

@@ -1,5 +1,12 @@
 import { expectTypeOf } from 'expect-type';
-import { Batched, batched, type Batch, type BatchContext, type BatchResults, type CallOptions } from '../../src/index.js';
+import {
+  Batched,
+  batched,
+  type Batch,
+  type BatchContext,
+  type BatchResults,
+  type CallOptions,
+} from '../../src/index.js';
 
 // SPEC §1.1: the documented pattern gives typed call sites, in both decorator systems.
 // These lines are checked by `npm run typecheck` (tsconfig.json and tsconfig.standard.json);

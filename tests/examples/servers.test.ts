@@ -11,7 +11,9 @@ describe.each([['example:fastify'], ['example:express'], ['example:nestjs']])('%
     const expected = expectedScores(rows);
     const server: RunningExample = await startExample(script);
 
-    const answers = await Promise.all(rows.map((features) => httpRequest(`${server.url}/predict`, 'POST', { features })));
+    const answers = await Promise.all(
+      rows.map((features) => httpRequest(`${server.url}/predict`, 'POST', { features })),
+    );
     answers.forEach((answer, i) => {
       expect(answer.status).toBe(200);
       expectScoresClose((answer.json() as { scores: unknown }).scores, expected[i]!);
@@ -19,7 +21,7 @@ describe.each([['example:fastify'], ['example:express'], ['example:nestjs']])('%
 
     const bad = await httpRequest(`${server.url}/predict`, 'POST', { features: [1, 2] });
     expect(bad.status).toBe(400);
-    expect(bad.json()).toEqual({ error: expect.stringContaining('`isFeatureVector` returned false for `[array of 2]`') });
+    expect((bad.json() as { error: string }).error).toContain('`isFeatureVector` returned false for `[array of 2]`');
 
     const stats = (await httpRequest(`${server.url}/stats`)).json();
     expect(stats).toMatchObject({ queued: 0, running: 0, items: 8, resolved: 8, rejected: 1 });

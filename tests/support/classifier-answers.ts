@@ -8,15 +8,19 @@ export function featureRows(count: number): number[][] {
 }
 
 export function expectedScores(rows: number[][]): number[][] {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'classifier-scores.ts')], {
-    input: JSON.stringify(rows),
-    encoding: 'utf8',
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'classifier-scores.ts')],
+    {
+      input: JSON.stringify(rows),
+      encoding: 'utf8',
+    },
+  );
   if (child.status !== 0) throw new Error(`classifier-scores failed:\n${child.stderr}`);
   return JSON.parse(child.stdout) as number[][];
 }
 
 /** Each score within float32 rounding of the expected one (a batched matmul may round differently). */
 export function expectScoresClose(actual: unknown, expected: number[]): void {
-  expect(actual).toEqual(expected.map((score) => expect.closeTo(score, 5)));
+  expect(actual).toEqual(expected.map((score): unknown => expect.closeTo(score, 5)));
 }

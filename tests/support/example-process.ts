@@ -1,10 +1,12 @@
 // Runs an example the way a user does, by its npm script, and talks to it over HTTP.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { delimiter, join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const scripts = (require(join(ROOT, 'package.json')) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+  .scripts;
 
 export interface RunningExample {
   readonly url: string;
@@ -32,7 +34,12 @@ export function startExample(script: string, env: Record<string, string> = {}): 
   const command = scripts[script];
   if (command === undefined) throw new Error(`package.json has no script "${script}"`);
   const steps = command.split(' && ');
-  const fullEnv = { ...process.env, PORT: '0', ...env, PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env['PATH']}` };
+  const fullEnv = {
+    ...process.env,
+    PORT: '0',
+    ...env,
+    PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env['PATH']}`,
+  };
   for (const step of steps.slice(0, -1)) {
     const result = spawnSync(step, { cwd: ROOT, env: fullEnv, shell: true, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`\`${step}\` failed:\n${result.stdout}${result.stderr}`);
@@ -60,7 +67,9 @@ export function startExample(script: string, env: Record<string, string> = {}): 
     };
     child.stdout.on('data', onOutput);
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    void exited.then(({ code, signal }) => reject(new Error(`${script} exited (${signal ?? code}) before listening:\n${output}`)));
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`${script} exited (${signal ?? code}) before listening:\n${output}`)),
+    );
   });
 }
 
@@ -75,12 +84,23 @@ export interface HttpAnswer {
 export function httpRequest(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, agent: false, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) }));
-    });
+    const req = request(
+      url,
+      { method, agent: false, headers: payload ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text,
+            json: (): unknown => JSON.parse(text),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
