@@ -4,7 +4,16 @@ import { messageOf, resolveOptions, validateOptions, type BatchedOptions, type R
 import { checkDesignTypes, defineOptionsMetadata } from './reflection.js';
 import type { BatchContext, BatcherControls, CallOptions } from './types.js';
 
-/** Options, or a function of the instance that returns them (evaluated once per instance). */
+/**
+ * Options, or a function of the instance that returns them (evaluated once per instance, at
+ * its first call), so that configuration can come from the constructor.
+ *
+ * @default `{}` (every option at its default)
+ * @example
+ * ```ts
+ * @Batched((self: Model) => ({ maxBatchSize: self.config.batchSize }))
+ * ```
+ */
 // `self: any` so that `(self: Model) => …` is accepted: the instance's type is not known here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type BatchedOptionsSpec<I = unknown, O = unknown> = BatchedOptions<I, O> | ((self: any) => BatchedOptions<I, O>);
@@ -13,18 +22,38 @@ export type BatchedOptionsSpec<I = unknown, O = unknown> = BatchedOptions<I, O> 
  * What `@Batched()` returns: one function that serves both decorator systems. TypeScript
  * picks the first signature under standard decorators and the second under
  * `experimentalDecorators`; at run time the arguments tell them apart.
+ *
+ * @example
+ * ```ts
+ * const batchedPredict: BatchedDecorator = Batched({ maxBatchSize: 32 });
+ * class Model { @batchedPredict async predict(batch: Input[]) { return run(batch); } }
+ * ```
  */
 export interface BatchedDecorator {
-  // `any` lets every batch method match, whatever its parameter and rest types.
+  /**
+   * Standard ECMAScript decorators (TypeScript 5+ without `experimentalDecorators`).
+   * @typeParam This - The decorated class.
+   * @typeParam Method - The batch method. (`any` lets every batch method match, whatever its parameter types.)
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   <This, Method extends (this: This, batch: any, ...rest: any[]) => unknown>(
     method: Method,
     context: ClassMethodDecoratorContext<This, Method>,
   ): void;
+  /** `experimentalDecorators`, as NestJS and other metadata-based frameworks use. */
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): void;
 }
 
-/** A per-item function from `batched()`, with its batcher's controls on it. */
+/**
+ * A per-item function from `batched()`, with its batcher's controls ({@link BatcherControls}) on it.
+ *
+ * @example
+ * ```ts
+ * const embed: BatchedFunction<string, number[]> = batched(embedMany, { maxBatchSize: 64 });
+ * const vector = await embed('hello', { timeout: 1_000 });
+ * console.log(embed.stats().meanBatchSize);
+ * ```
+ */
 export type BatchedFunction<I, O> = ((item: I, call?: CallOptions) => Promise<O>) & BatcherControls<I, O>;
 
 interface MethodRecord {
@@ -43,6 +72,9 @@ const methods = new WeakMap<object, MethodRecord>();
  * Works under standard decorators and under `experimentalDecorators`. Options are checked
  * here: a bad one is a `TypeError` naming it. See {@link BatchedOptions} for each option
  * and its default.
+ *
+ * @param options - The batching options, or a function of the instance that returns them.
+ *   Default: `{}`, every option at its default.
  *
  * @example
  * ```ts
@@ -86,6 +118,9 @@ export function Batched<I = any, O = any>(options: BatchedOptionsSpec<I, O> = {}
 /**
  * The function form, for code without classes: wraps a batch function into a per-item
  * function with the same semantics as `@Batched`, with the controls of `batcherOf` on it.
+ *
+ * @param fn - The batch function: items in, one result (or `Error`) per item out, in order.
+ * @param options - As for `@Batched`. Default: `{}`, every option at its default.
  *
  * @example
  * ```ts

@@ -3,6 +3,11 @@ import { describeValue } from './describe.js';
 /**
  * What the `input` and `output` options accept: a class (checked with `instanceof`), one of
  * `String`, `Number`, `Boolean`, `BigInt`, `Symbol` (checked with `typeof`), or a predicate.
+ *
+ * @example
+ * ```ts
+ * @Batched({ input: Float32Array, output: (scores: number[]) => scores.length === 3 })
+ * ```
  */
 export type CheckSpec<T = unknown> =
   | (abstract new (...args: never[]) => unknown)

@@ -1,7 +1,14 @@
 import { compileCheck, type Check, type CheckSpec } from './checks.js';
 import { describeValue } from './describe.js';
 
-/** What the `onBatch` hook receives after each batch settles. */
+/**
+ * What the `onBatch` hook receives after each batch settles.
+ *
+ * @example
+ * ```ts
+ * @Batched({ onBatch: ({ size, queuedMs, runMs, error }) => log.info({ size, queuedMs, runMs, failed: !!error }) })
+ * ```
+ */
 export interface BatchEvent {
   /** Items in the batch. */
   readonly size: number;

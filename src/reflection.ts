@@ -11,7 +11,16 @@ interface MetadataReflect {
 
 const metadata = Reflect as unknown as MetadataReflect;
 
-/** Where the options of a decorated method are kept, for tools that read class metadata. */
+/**
+ * The metadata key under which the options of a decorated method are kept (legacy
+ * decorators with `reflect-metadata` loaded), for tools that read class metadata.
+ * {@link getBatchedOptions} reads them without it.
+ *
+ * @example
+ * ```ts
+ * Reflect.getMetadata(OPTIONS_METADATA_KEY, Model.prototype, 'predict'); // { delay: 10, maxBatchSize: 32 }
+ * ```
+ */
 export const OPTIONS_METADATA_KEY = 'batched-fn:options';
 
 /** Records a method's options as class metadata, when a metadata polyfill is loaded. */

@@ -7,9 +7,17 @@
  * ```
  */
 export interface CallOptions {
-  /** Aborting it rejects the call with `signal.reason`; a queued item never runs. */
+  /**
+   * Aborting it rejects the call with `signal.reason`; a queued item never runs.
+   * @default undefined (the call cannot be aborted)
+   * @example `{ signal: AbortSignal.timeout(1_000) }`
+   */
   readonly signal?: AbortSignal;
-  /** Deadline in ms for this call; overrides the `timeout` option. Rejects with `TimeoutError`. */
+  /**
+   * Deadline in ms for this call; overrides the `timeout` option. Rejects with `TimeoutError`.
+   * @default the batcher's `timeout` option
+   * @example `{ timeout: 2_000 }`
+   */
   readonly timeout?: number;
 }
 
