@@ -26,28 +26,36 @@ async function runWorker(): Promise<void> {
   closeOnSignal(() => closeApp(app, model), ['SIGTERM']);
 }
 
-/** The primary: starts the workers, reports once all listen, and stops them on a signal. */
+/**
+ * The primary: starts the workers and reports once all listen; replaces a worker that dies
+ * while serving, gives up if one cannot start; on a signal, stops them all gracefully.
+ */
 function runPrimary(): void {
   const count = workerCountFromEnv();
-  const workers: Worker[] = [];
   let listening = 0;
-  for (let i = 0; i < count; i++) workers.push(cluster.fork());
+  let closing = false;
+  for (let i = 0; i < count; i++) cluster.fork();
   cluster.on('listening', (_worker, address) => {
     if (++listening === count) console.log(`listening on http://127.0.0.1:${address.port} (${count} workers)`);
   });
   cluster.on('exit', (worker, code, signal) => {
-    if (code !== 0) console.error(`worker ${worker.process.pid} exited with ${signal ?? code}`);
+    if (closing) return;
+    console.error(`worker ${worker.process.pid} exited with ${signal ?? code}`);
+    if (listening < count) process.exit(1); // it failed to start: so will its replacement
+    cluster.fork();
   });
   // Each worker closes gracefully (answers what it holds), then the primary exits.
   closeOnSignal(async () => {
-    await Promise.all(
-      workers
-        .filter((worker) => !worker.isDead())
-        .map(
-          (worker) =>
-            new Promise<void>((resolve) => (worker.once('exit', () => resolve()), worker.process.kill('SIGTERM'))),
-        ),
-    );
+    closing = true;
+    const alive = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !worker?.isDead());
+    await Promise.all(alive.map((worker) => stopWorker(worker)));
+  });
+}
+
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.process.kill('SIGTERM');
   });
 }
 
