@@ -22,4 +22,6 @@ const config: Config = {
   ],
 };
 
-export default config;
+// CommonJS, as the package is: Node 22.18+ then loads this file itself (type stripping) instead of
+// failing to import it as ESM, warning, and leaving it to ts-node.
+module.exports = config;
