@@ -1,7 +1,10 @@
 import type { Config } from 'jest';
 
-/** Relative imports are written `./x.js` (for Node's ESM); jest resolves them to the .ts source. */
-const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+/**
+ * Relative imports are written `./x.js` (for Node's ESM); jest resolves them to the .ts source.
+ * The examples import the package by name, as users do; here that is the source too.
+ */
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1', '^batched-fn$': '<rootDir>/src/index.ts' };
 
 const project = (displayName: 'legacy' | 'standard', tsconfig: string, testMatch: string[]): Config => ({
   displayName,

@@ -1,6 +1,6 @@
 // A model class decorated with @Batched, called from a controller-like function, one input
 // per request. Run it: npm run example:basic
-import { Batched, batcherOf, type Batch, type BatchResults, type CallOptions } from '../src/index.js';
+import { Batched, batcherOf, type Batch, type BatchResults, type CallOptions } from 'batched-fn';
 
 interface Review {
   text: string;

@@ -3,7 +3,7 @@
 //   curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features":[1,2,3,4]}'
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
-import { batcherOf } from '../src/index.js';
+import { batcherOf } from 'batched-fn';
 import { errorBody, statusFor } from './http-errors.js';
 import { Classifier } from './model.js';
 import { closeOnSignal, portFromEnv } from './shutdown.js';

@@ -2,7 +2,7 @@
 // Run it: npm run example:fastify, then
 //   curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features":[1,2,3,4]}'
 import Fastify, { type FastifyInstance } from 'fastify';
-import { batcherOf } from '../src/index.js';
+import { batcherOf } from 'batched-fn';
 import { errorBody, statusFor } from './http-errors.js';
 import { Classifier } from './model.js';
 import { closeOnSignal, portFromEnv } from './shutdown.js';

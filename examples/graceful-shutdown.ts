@@ -3,7 +3,7 @@
 // Run it: npm run example:shutdown; in another shell send a few requests, e.g.
 //   for i in 1 2 3; do curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features":[1,2,3,4]}' & done
 // and press Ctrl-C while they wait: they are answered at once, then the process exits.
-import { batcherOf } from '../src/index.js';
+import { batcherOf } from 'batched-fn';
 import { buildApp } from './fastify-server.js';
 import { Classifier } from './model.js';
 import { closeOnSignal, portFromEnv } from './shutdown.js';

@@ -1,6 +1,6 @@
 // How a server answers when a batched call fails: the library's errors carry the meaning, so
 // the status follows from the class, never from parsing a message.
-import { BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from '../src/index.js';
+import { BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from 'batched-fn';
 
 /** The HTTP status for an error thrown by a batched call. */
 export function statusFor(error: unknown): number {

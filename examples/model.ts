@@ -1,7 +1,7 @@
 // The model every server example serves: a small classifier (4 features in, 3 scores out)
 // run by onnxruntime-node. bench/model.ts builds the ONNX graph in code so that nothing is
 // downloaded; yours would be `ort.InferenceSession.create('model.onnx')`.
-import { Batched, type Batch, type BatchResults, type CallOptions } from '../src/index.js';
+import { Batched, type Batch, type BatchResults, type CallOptions } from 'batched-fn';
 import { Mlp, type MlpShape } from '../bench/model.js';
 
 export const CLASSIFIER_SHAPE: MlpShape = { inputSize: 4, hiddenSize: 64, hiddenLayers: 2, outputSize: 3 };

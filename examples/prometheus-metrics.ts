@@ -3,7 +3,7 @@
 // Run it: npm run example:metrics, send a few requests (see fastify-server.ts), then
 //   curl -s localhost:3000/metrics
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { batcherOf, type BatcherControls } from '../src/index.js';
+import { batcherOf, type BatcherControls } from 'batched-fn';
 import { buildApp, closeApp } from './fastify-server.js';
 import { Classifier } from './model.js';
 import { closeOnSignal, portFromEnv } from './shutdown.js';

@@ -2,7 +2,7 @@
 // which it finds in the `design:paramtypes` metadata that emitDecoratorMetadata writes; the
 // same metadata lets @Batched check that `predict` is declared to take a batch (SPEC §6).
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
-import { Batched, batcherOf, type Batch, type BatchResults, type CallOptions } from '../../src/index.js';
+import { Batched, batcherOf, type Batch, type BatchResults, type CallOptions } from 'batched-fn';
 import { Mlp } from '../../bench/model.js';
 import { isFeatureVector } from '../model.js';
 

@@ -1,5 +1,6 @@
 // A NestJS app whose provider method is batched. Nest needs emitDecoratorMetadata, which
-// esbuild-based runners (tsx) do not emit, so this example is compiled with tsc first.
+// esbuild-based runners (tsx) do not emit, so this example is compiled with tsc first, and it
+// runs against the built package (dist/), as an app that installed batched-fn would.
 // Run it: npm run example:nestjs, then
 //   curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features":[1,2,3,4]}'
 import 'reflect-metadata';

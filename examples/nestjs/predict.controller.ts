@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpException, Post } from '@nestjs/common';
-import { batcherOf } from '../../src/index.js';
+import { batcherOf } from 'batched-fn';
 import { errorBody, statusFor } from '../http-errors.js';
 import { ClassifierService } from './classifier.service.js';
 
