@@ -1,3 +1,10 @@
+/**
+ * Run a batch-hungry function (an ML model, a bulk database or API call) as if it took one
+ * input at a time: `@Batched()` and `batched()` gather concurrent calls into batches, and
+ * each caller gets its own result.
+ *
+ * @packageDocumentation
+ */
 export { Batched, batched, batcherOf, getBatchedOptions } from './batched.js';
 export type { BatchedDecorator, BatchedFunction, BatchedOptionsSpec } from './batched.js';
 export type { BatchedOptions, BatchEvent } from './options.js';
