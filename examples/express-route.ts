@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { batcherOf } from 'batched-fn';
+import { abortOnHangUp } from './hang-up.js';
 import { errorBody, statusFor } from './http-errors.js';
 import { Classifier } from './model.js';
 import { closeOnSignal, portFromEnv } from './shutdown.js';
@@ -16,7 +17,8 @@ export function buildApp(model: Classifier): Express {
   app.post('/predict', async (request, response) => {
     try {
       const body = request.body as { features?: number[] } | undefined;
-      response.json({ scores: await model.predict(body?.features as number[], { timeout: 2_000 }) });
+      const signal = abortOnHangUp(response); // a request waits no longer than its client does
+      response.json({ scores: await model.predict(body?.features as number[], { signal }) });
     } catch (error) {
       response.status(statusFor(error)).json(errorBody(error));
     }

@@ -3,6 +3,7 @@
 //   curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features":[1,2,3,4]}'
 import Fastify, { type FastifyInstance } from 'fastify';
 import { batcherOf } from 'batched-fn';
+import { abortOnHangUp } from './hang-up.js';
 import { errorBody, statusFor } from './http-errors.js';
 import { Classifier } from './model.js';
 import { closeOnSignal, portFromEnv } from './shutdown.js';
@@ -16,8 +17,9 @@ export function buildApp(model: Classifier): FastifyInstance {
   const app = Fastify();
   app.post<{ Body: PredictBody }>('/predict', async (request, reply) => {
     try {
-      // Each request waits at most 2 s, queue and model included; then it gets a 504.
-      return { scores: await model.predict(request.body?.features, { timeout: 2_000 }) };
+      // A request waits no longer than its client does (and at most the model's 2 s timeout).
+      const signal = abortOnHangUp(reply.raw);
+      return { scores: await model.predict(request.body?.features, { signal }) };
     } catch (error) {
       return reply.code(statusFor(error)).send(errorBody(error));
     }

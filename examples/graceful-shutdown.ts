@@ -19,7 +19,9 @@ function delayFromEnv(): number {
 async function main(): Promise<void> {
   const model = await Classifier.load();
   const batcher = batcherOf(model, 'predict');
-  batcher.configure({ delay: delayFromEnv() });
+  const delay = delayFromEnv();
+  // A request may wait the whole window, so its deadline moves with it.
+  batcher.configure({ delay, timeout: delay + 2_000 });
   const app = buildApp(model);
   const url = await app.listen({ host: '127.0.0.1', port: portFromEnv() });
   console.log(`listening on ${url}`);

@@ -25,9 +25,11 @@ export class Classifier {
     return new Classifier(await Mlp.load(CLASSIFIER_SHAPE));
   }
 
-  // Callers pass one feature vector and get its three scores; a bad vector rejects with TypeError.
+  // Callers pass one feature vector and get its three scores; a bad vector rejects with
+  // TypeError. Past 1,000 waiting inputs a call is refused at once (QueueFullError); a call
+  // not answered within 2 s, queue and model included, rejects with TimeoutError.
   predict(features: number[], call?: CallOptions): Promise<number[]>;
-  @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, input: isFeatureVector })
+  @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, timeout: 2_000, input: isFeatureVector })
   async predict(batch: Batch<number[]>): BatchResults<number[]> {
     this.forwardPasses++;
     const scores = await this.mlp.run(batch.map((features) => Float32Array.from(features)));

@@ -11,7 +11,7 @@ export class ClassifierService implements BeforeApplicationShutdown, OnApplicati
   constructor(private readonly mlp: Mlp) {}
 
   predict(features: number[], call?: CallOptions): Promise<number[]>;
-  @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, input: isFeatureVector })
+  @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, timeout: 2_000, input: isFeatureVector })
   async predict(batch: Batch<number[]>): BatchResults<number[]> {
     const scores = await this.mlp.run(batch.map((features) => Float32Array.from(features)));
     return scores.map((row) => Array.from(row));

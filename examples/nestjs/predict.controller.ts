@@ -15,7 +15,7 @@ export class PredictController {
   @HttpCode(200)
   async predict(@Body() body: PredictBody): Promise<{ scores: number[] }> {
     try {
-      return { scores: await this.classifier.predict(body?.features, { timeout: 2_000 }) };
+      return { scores: await this.classifier.predict(body?.features) };
     } catch (error) {
       throw new HttpException(errorBody(error), statusFor(error));
     }

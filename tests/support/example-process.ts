@@ -80,13 +80,21 @@ export interface HttpAnswer {
   json(): unknown;
 }
 
-/** One HTTP request on a fresh connection (no keep-alive), so a cluster's primary spreads them. */
-export function httpRequest(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<HttpAnswer> {
+/**
+ * One HTTP request on a fresh connection (no keep-alive), so a cluster's primary spreads them.
+ * Aborting `signal` hangs up.
+ */
+export function httpRequest(
+  url: string,
+  method: 'GET' | 'POST' = 'GET',
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
       url,
-      { method, agent: false, headers: payload ? { 'content-type': 'application/json' } : {} },
+      { method, agent: false, signal, headers: payload ? { 'content-type': 'application/json' } : {} },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
