@@ -23,7 +23,7 @@ async function runWorker(): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: portFromEnv() });
   // Ctrl-C reaches every process in the group; the primary decides, and sends SIGTERM.
   process.on('SIGINT', () => {});
-  closeOnSignal(() => closeApp(app, model), ['SIGTERM']);
+  closeOnSignal(() => closeApp(app, model), ['SIGINT']);
 }
 
 /**

@@ -1,25 +1,16 @@
-// The examples' servers stop the same way: on SIGTERM (a container stop, a rolling deploy) or
-// SIGINT (Ctrl-C) they close, which answers everything in flight, and then exit.
+// The examples' servers stop the same way, through close-with-grace: on SIGTERM (a container
+// stop, a rolling deploy), SIGINT (Ctrl-C) or an uncaught error they close, which answers
+// everything in flight, then exit: 0 after a signal, 1 after an error, 1 if closing takes
+// over 10 s. A second signal while closing exits at once.
+import closeWithGrace from 'close-with-grace';
 
-/**
- * On the first of `signals`, runs `close` and exits: 0 when it finished, 1 when it threw.
- * A second signal while closing exits at once: whoever sent it will not wait.
- */
-export function closeOnSignal(close: () => Promise<void>, signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): void {
-  let closing = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (closing) process.exit(1);
-    closing = true;
-    console.log(`${signal}: closing`);
-    close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  for (const signal of signals) process.on(signal, onSignal);
+/** Runs `close` once, on the first signal (but those in `skip`) or uncaught error, then exits. */
+export function closeOnSignal(close: () => Promise<void>, skip: closeWithGrace.AllEvents[] = []): void {
+  closeWithGrace({ delay: 10_000, skip }, async ({ signal, err }) => {
+    if (err !== undefined) console.error(err);
+    console.log(`${signal ?? (err ? 'error' : 'exit')}: closing`);
+    await close();
+  });
 }
 
 /** The port to listen on: `PORT` from the environment (0 picks a free one), else `fallback`. */
