@@ -16,9 +16,6 @@ export function isFeatureVector(value: unknown): boolean {
 }
 
 export class Classifier {
-  /** Forward passes run so far: fewer than requests means batching worked. */
-  forwardPasses = 0;
-
   constructor(private readonly mlp: Mlp) {}
 
   static async load(): Promise<Classifier> {
@@ -31,7 +28,6 @@ export class Classifier {
   predict(features: number[], call?: CallOptions): Promise<number[]>;
   @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, timeout: 2_000, input: isFeatureVector })
   async predict(batch: Batch<number[]>): BatchResults<number[]> {
-    this.forwardPasses++;
     const scores = await this.mlp.run(batch.map((features) => Float32Array.from(features)));
     return scores.map((row) => Array.from(row));
   }
