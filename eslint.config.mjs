@@ -1,6 +1,6 @@
 // Lint: typescript-eslint's type-aware recommended rules (floating promises, misused
-// promises, unsafe any) over everything in the repo; Prettier owns formatting. scripts/consumer/ is compiled by
-// check:consumer against the packed tarball, outside this project.
+// promises, unsafe any) over everything in the repo; Prettier owns formatting.
+// scripts/consumer/ is compiled by check:consumer against the packed tarball, outside this project.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';

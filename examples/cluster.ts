@@ -6,14 +6,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { buildApp, closeApp } from './fastify-server.js';
 import { Classifier } from './model.js';
-import { closeOnSignal, portFromEnv } from './shutdown.js';
-
-function workerCountFromEnv(): number {
-  const count = Number(process.env['WORKERS'] ?? availableParallelism());
-  if (!Number.isInteger(count) || count < 1)
-    throw new RangeError(`WORKERS must be an integer >= 1, got ${process.env['WORKERS']}`);
-  return count;
-}
+import { numberFromEnv, portFromEnv } from './env.js';
+import { closeOnSignal } from './shutdown.js';
 
 /** A worker: the Fastify model server, answering with its pid so you can see who served you. */
 async function runWorker(): Promise<void> {
@@ -31,7 +25,12 @@ async function runWorker(): Promise<void> {
  * while serving, gives up if one cannot start; on a signal, stops them all gracefully.
  */
 function runPrimary(): void {
-  const count = workerCountFromEnv();
+  const count = numberFromEnv(
+    'WORKERS',
+    availableParallelism(),
+    'an integer >= 1',
+    (n) => Number.isInteger(n) && n >= 1,
+  );
   let listening = 0;
   let closing = false;
   for (let i = 0; i < count; i++) cluster.fork();

@@ -6,7 +6,8 @@ import { batcherOf } from 'batched-fn';
 import { abortOnHangUp } from './hang-up.js';
 import { errorBody, statusFor } from './http-errors.js';
 import { Classifier } from './model.js';
-import { closeOnSignal, portFromEnv } from './shutdown.js';
+import { portFromEnv } from './env.js';
+import { closeOnSignal } from './shutdown.js';
 
 interface PredictBody {
   features: number[];

@@ -4,22 +4,16 @@
 //   for i in 1 2 3; do curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features":[1,2,3,4]}' & done
 // and press Ctrl-C while they wait: they are answered at once, then the process exits.
 import { batcherOf } from 'batched-fn';
-import { buildApp } from './fastify-server.js';
+import { buildApp, closeApp } from './fastify-server.js';
 import { Classifier } from './model.js';
-import { closeOnSignal, portFromEnv } from './shutdown.js';
-
-/** A long batching window (1 s unless BATCH_DELAY_MS says otherwise), so there is something to watch. */
-function delayFromEnv(): number {
-  const delay = Number(process.env['BATCH_DELAY_MS'] ?? 1_000);
-  if (!Number.isFinite(delay) || delay < 0)
-    throw new RangeError(`BATCH_DELAY_MS must be a number >= 0, got ${process.env['BATCH_DELAY_MS']}`);
-  return delay;
-}
+import { numberFromEnv, portFromEnv } from './env.js';
+import { closeOnSignal } from './shutdown.js';
 
 async function main(): Promise<void> {
   const model = await Classifier.load();
   const batcher = batcherOf(model, 'predict');
-  const delay = delayFromEnv();
+  // A long batching window (1 s unless BATCH_DELAY_MS says otherwise), so there is something to watch.
+  const delay = numberFromEnv('BATCH_DELAY_MS', 1_000, 'a number >= 0', (ms) => Number.isFinite(ms) && ms >= 0);
   // A request may wait the whole window, so its deadline moves with it.
   batcher.configure({ delay, timeout: delay + 2_000 });
   const app = buildApp(model);
@@ -29,10 +23,9 @@ async function main(): Promise<void> {
   closeOnSignal(async () => {
     const { queued, running } = batcher.stats();
     console.log(`in flight: ${queued} queued, ${running} batch(es) running`);
-    // Both at once: app.close() stops listening and waits for open requests; batcher.close()
-    // sends the queued items now instead of after the delay, and refuses new calls (503).
-    await Promise.all([app.close(), batcher.close()]);
-    await model.release();
+    // closeApp closes the server and the batcher at once: the server waits for open requests,
+    // the batcher sends what is queued now instead of after the delay and refuses new calls (503).
+    await closeApp(app, model);
     const after = batcher.stats();
     console.log(`closed: ${after.resolved} resolved, ${after.rejected} rejected, ${after.queued} left`);
   });

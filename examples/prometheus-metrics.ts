@@ -6,7 +6,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { batcherOf, type BatcherControls } from 'batched-fn';
 import { buildApp, closeApp } from './fastify-server.js';
 import { Classifier } from './model.js';
-import { closeOnSignal, portFromEnv } from './shutdown.js';
+import { portFromEnv } from './env.js';
+import { closeOnSignal } from './shutdown.js';
 
 /** Registers the batcher's metrics in `registry`; names use base units, as Prometheus asks. */
 export function registerBatcherMetrics(batcher: BatcherControls, registry: Registry): void {

@@ -12,11 +12,3 @@ export function closeOnSignal(close: () => Promise<void>, skip: closeWithGrace.A
     await close();
   });
 }
-
-/** The port to listen on: `PORT` from the environment (0 picks a free one), else `fallback`. */
-export function portFromEnv(fallback = 3000): number {
-  const port = Number(process.env['PORT'] ?? fallback);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new RangeError(`PORT must be 0..65535, got ${process.env['PORT']}`);
-  return port;
-}

@@ -4,17 +4,16 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { Batched, batcherOf, type Batch, type BatchResults, type CallOptions } from 'batched-fn';
 import { Mlp } from '../../bench/model.js';
-import { isFeatureVector } from '../model.js';
+import { CLASSIFIER_BATCHING, classify } from '../model.js';
 
 @Injectable()
 export class ClassifierService implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(private readonly mlp: Mlp) {}
 
   predict(features: number[], call?: CallOptions): Promise<number[]>;
-  @Batched({ delay: 5, maxBatchSize: 32, maxQueueSize: 1_000, timeout: 2_000, input: isFeatureVector })
+  @Batched(CLASSIFIER_BATCHING)
   async predict(batch: Batch<number[]>): BatchResults<number[]> {
-    const scores = await this.mlp.run(batch.map((features) => Float32Array.from(features)));
-    return scores.map((row) => Array.from(row));
+    return classify(this.mlp, batch);
   }
 
   /** Nest runs this before it closes the HTTP server: answer everything queued first. */

@@ -5,7 +5,8 @@
 //   curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features":[1,2,3,4]}'
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignal, portFromEnv } from '../shutdown.js';
+import { portFromEnv } from '../env.js';
+import { closeOnSignal } from '../shutdown.js';
 import { AppModule } from './app.module.js';
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
-import { expectedScores, expectScoresClose, featureRows } from '../support/classifier-answers.js';
-import { httpRequest, killLeftovers, startExample } from '../support/example-process.js';
+import { expectedScores, expectOwnScores, featureRows, predictEach } from '../support/classifier-answers.js';
+import { killLeftovers, startExample } from '../support/example-process.js';
 
 afterEach(killLeftovers);
 
@@ -9,11 +9,8 @@ test('example:cluster serves from every worker and stops them all on SIGTERM', a
   const server = await startExample('example:cluster', { WORKERS: '2' });
   const rows = featureRows(12);
   const expected = expectedScores(rows);
-  const answers = await Promise.all(rows.map((features) => httpRequest(`${server.url}/predict`, 'POST', { features })));
-  answers.forEach((answer, i) => {
-    expect(answer.status).toBe(200);
-    expectScoresClose((answer.json() as { scores: unknown }).scores, expected[i]!);
-  });
+  const answers = await predictEach(server.url, rows);
+  expectOwnScores(answers, expected);
   const workers = new Set(answers.map((answer) => answer.headers['x-worker-pid']));
   expect(workers.size).toBe(2);
 

@@ -1,4 +1,4 @@
-import { expectedScores, expectScoresClose, featureRows } from '../support/classifier-answers.js';
+import { expectedScores, expectOwnScores, featureRows, predictEach } from '../support/classifier-answers.js';
 import { httpRequest, killLeftovers, startExample, type RunningExample } from '../support/example-process.js';
 
 // The three framework examples serve the same classifier on the same routes: start each by
@@ -11,13 +11,7 @@ describe.each([['example:fastify'], ['example:express'], ['example:nestjs']])('%
     const expected = expectedScores(rows);
     const server: RunningExample = await startExample(script);
 
-    const answers = await Promise.all(
-      rows.map((features) => httpRequest(`${server.url}/predict`, 'POST', { features })),
-    );
-    answers.forEach((answer, i) => {
-      expect(answer.status).toBe(200);
-      expectScoresClose((answer.json() as { scores: unknown }).scores, expected[i]!);
-    });
+    expectOwnScores(await predictEach(server.url, rows), expected);
 
     const bad = await httpRequest(`${server.url}/predict`, 'POST', { features: [1, 2] });
     expect(bad.status).toBe(400);

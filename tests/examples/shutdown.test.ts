@@ -1,4 +1,4 @@
-import { expectedScores, expectScoresClose, featureRows } from '../support/classifier-answers.js';
+import { expectedScores, expectOwnScores, featureRows, predictEach } from '../support/classifier-answers.js';
 import { httpRequest, killLeftovers, startExample } from '../support/example-process.js';
 
 afterEach(killLeftovers);
@@ -13,14 +13,11 @@ test('example:shutdown answers every queued request on SIGTERM, then exits 0', a
   const server = await startExample('example:shutdown', { BATCH_DELAY_MS: '60000' });
   const rows = featureRows(10);
   const expected = expectedScores(rows);
-  const answers = Promise.all(rows.map((features) => httpRequest(`${server.url}/predict`, 'POST', { features })));
+  const answers = predictEach(server.url, rows);
   await until(async () => ((await httpRequest(`${server.url}/stats`)).json() as { queued: number }).queued === 10);
 
   const exit = server.stop('SIGTERM');
-  (await answers).forEach((answer, i) => {
-    expect(answer.status).toBe(200);
-    expectScoresClose((answer.json() as { scores: unknown }).scores, expected[i]!);
-  });
+  expectOwnScores(await answers, expected);
   expect(await exit).toEqual({ code: 0, signal: null });
   expect(server.output()).toContain('in flight: 10 queued, 0 batch(es) running');
   expect(server.output()).toContain('closed: 10 resolved, 0 rejected, 0 left');

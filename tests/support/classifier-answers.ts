@@ -1,6 +1,7 @@
 // What the examples' classifier should answer, computed apart from any server, one row at a time.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { httpRequest, type HttpAnswer } from './example-process.js';
 
 /** Distinct feature vectors, so that a result delivered to the wrong caller shows. */
 export function featureRows(count: number): number[][] {
@@ -20,7 +21,19 @@ export function expectedScores(rows: number[][]): number[][] {
   return JSON.parse(child.stdout) as number[][];
 }
 
-/** Each score within float32 rounding of the expected one (a batched matmul may round differently). */
-export function expectScoresClose(actual: unknown, expected: number[]): void {
-  expect(actual).toEqual(expected.map((score): unknown => expect.closeTo(score, 5)));
+/** Sends each row to `POST <url>/predict`, all at once, each on its own connection. */
+export function predictEach(url: string, rows: number[][]): Promise<HttpAnswer[]> {
+  return Promise.all(rows.map((features) => httpRequest(`${url}/predict`, 'POST', { features })));
+}
+
+/**
+ * Every answer is a 200 carrying the scores of its own row, each within float32 rounding of
+ * the expected one (a batched matmul may round differently).
+ */
+export function expectOwnScores(answers: HttpAnswer[], expected: number[][]): void {
+  answers.forEach((answer, i) => {
+    expect(answer.status).toBe(200);
+    const scores = (answer.json() as { scores: unknown }).scores;
+    expect(scores).toEqual(expected[i]!.map((score): unknown => expect.closeTo(score, 5)));
+  });
 }
