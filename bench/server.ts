@@ -2,7 +2,7 @@
 // MLP: /unbatched (one model run per request), /batched (@Batched, fixed delay) and /auto
 // (@Batched, delay 'auto'). Run as a child process by serve.ts; it exits when its parent goes.
 import Fastify from 'fastify';
-import { Batched, batcherOf, type Batch, type BatchResults, type BatcherStats } from '../src/index.js';
+import { Batched, batcherOf, type BatchResults, type BatcherStats } from '../src/index.js';
 import { Mlp } from './model.js';
 
 export const MAX_BATCH_SIZE = 32;
@@ -17,7 +17,7 @@ class BatchedModel {
 
   predict(row: Float32Array): Promise<Float32Array>;
   @Batched((self: BatchedModel) => ({ delay: self.delay, maxBatchSize: MAX_BATCH_SIZE }))
-  async predict(rows: Batch<Float32Array>): BatchResults<Float32Array> {
+  async predict<B extends Float32Array[]>(rows: B): BatchResults<Float32Array> {
     return this.mlp.run(rows);
   }
 }

@@ -1,6 +1,6 @@
 // A model class decorated with @Batched, called from a controller-like function, one input
 // per request. Run it: npm run example:basic
-import { Batched, batcherOf, type Batch, type BatchResults, type CallOptions } from 'batched-fn';
+import { Batched, batcherOf, type BatchResults, type CallOptions } from 'batched-fn';
 
 interface Review {
   text: string;
@@ -16,7 +16,7 @@ export class SentimentModel {
 
   predict(review: Review, call?: CallOptions): Promise<Sentiment>;
   @Batched({ delay: 10, maxBatchSize: 16 })
-  async predict(batch: Batch<Review>): BatchResults<Sentiment> {
+  async predict<B extends Review[]>(batch: B): BatchResults<Sentiment> {
     this.forwardPasses++;
     await new Promise((resolve) => setTimeout(resolve, 20));
     return batch.map(({ text }) => {

@@ -1,7 +1,7 @@
 // The model every server example serves: a small classifier (4 features in, 3 scores out)
 // run by onnxruntime-node. bench/model.ts builds the ONNX graph in code so that nothing is
 // downloaded; yours would be `ort.InferenceSession.create('model.onnx')`.
-import { Batched, type Batch, type BatchedOptions, type BatchResults, type CallOptions } from 'batched-fn';
+import { Batched, type BatchedOptions, type BatchResults, type CallOptions } from 'batched-fn';
 import { Mlp, type MlpShape } from '../bench/model.js';
 
 export const CLASSIFIER_SHAPE: MlpShape = { inputSize: 4, hiddenSize: 64, hiddenLayers: 2, outputSize: 3 };
@@ -44,7 +44,7 @@ export class Classifier {
   // Callers pass one feature vector and get its three scores.
   predict(features: number[], call?: CallOptions): Promise<number[]>;
   @Batched(CLASSIFIER_BATCHING)
-  async predict(batch: Batch<number[]>): BatchResults<number[]> {
+  async predict<B extends number[][]>(batch: B): BatchResults<number[]> {
     return classify(this.mlp, batch);
   }
 

@@ -1,6 +1,7 @@
 import { Batcher, type BatchFn } from './batcher.js';
 import { describeValue } from './describe.js';
 import { messageOf, resolveOptions, validateOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
+import { MethodName } from './method-name.js';
 import { checkDesignTypes, defineOptionsMetadata } from './reflection.js';
 import type { BatchContext, BatcherControls, CallOptions } from './types.js';
 
@@ -81,7 +82,7 @@ const methods = new WeakMap<object, MethodRecord>();
  * class Model {
  *   predict(input: Input, call?: CallOptions): Promise<Output>;
  *   @Batched({ delay: 10, maxBatchSize: 32 })
- *   async predict(batch: Batch<Input>): BatchResults<Output> { return this.session.run(batch); }
+ *   async predict<B extends Input[]>(batch: B): BatchResults<Output> { return this.session.run(batch); }
  * }
  * const y = await model.predict(x);
  * ```
@@ -99,17 +100,27 @@ export function Batched<I = any, O = any>(options: BatchedOptionsSpec<I, O> = {}
       if (key.kind !== 'method') {
         throw new TypeError(`@Batched() can only decorate a method, but \`${String(key.name)}\` is a ${key.kind}`);
       }
-      return perItemMethod(target as BatchFn<unknown, unknown>, String(key.name), spec, resolved);
+      // The class is not known while its methods are decorated; the first instance (or, for a
+      // static method, the class itself) names it, before any call can be made on it.
+      const name = new MethodName(undefined, key.name);
+      key.addInitializer(function (this: unknown) {
+        name.learnOwner(this as object);
+      });
+      refuseTwice(target, name);
+      return perItemMethod(target as BatchFn<unknown, unknown>, name, spec, resolved);
     }
-    const methodName = legacyMethodName(target, key as string | symbol | undefined);
+    const property = key as string | symbol | undefined;
+    const name = new MethodName(target as object, property);
     if (typeof descriptor?.value !== 'function') {
       const what = descriptor === undefined ? (key === undefined ? 'class' : 'property') : 'accessor';
-      throw new TypeError(`@Batched() can only decorate a method, but \`${methodName}\` is a ${what}`);
+      throw new TypeError(
+        `@Batched() can only decorate a method, but \`${name.full}\` is ${what === 'accessor' ? 'an' : 'a'} ${what}`,
+      );
     }
-    const property = key as string | symbol;
-    checkDesignTypes(target as object, property, methodName);
-    defineOptionsMetadata(target as object, property, spec);
-    const value = perItemMethod(descriptor.value as BatchFn<unknown, unknown>, String(property), spec, resolved);
+    refuseTwice(descriptor.value, name);
+    checkDesignTypes(target as object, property!, name.full);
+    defineOptionsMetadata(target as object, property!, spec);
+    const value = perItemMethod(descriptor.value as BatchFn<unknown, unknown>, name, spec, resolved);
     return { ...descriptor, value };
   }
   return decorate as BatchedDecorator;
@@ -148,7 +159,8 @@ export function batched<I, O>(
 
 /**
  * The batcher behind a decorated method of one instance (made now if it has not been
- * called yet), to flush, drain, close, read stats or reconfigure it.
+ * called yet), to flush, drain, close, read stats or reconfigure it. A subclass that
+ * overrides the method and calls `super` finds the parent's batcher.
  *
  * @example
  * ```ts
@@ -164,8 +176,36 @@ export function batcherOf<T extends object>(instance: T, method: keyof T & (stri
 }
 
 /**
+ * Closes every batcher of one instance, one per decorated method, as `close()` does: new
+ * calls are refused, what is queued runs, and the promise resolves when all of it has
+ * settled and no batch method is running. For shutdown hooks.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * class ClassifierService implements OnApplicationShutdown {
+ *   onApplicationShutdown() { return closeBatchers(this); }
+ * }
+ * ```
+ */
+export async function closeBatchers(instance: object): Promise<void> {
+  const closing: Promise<void>[] = [];
+  for (const record of recordsOf(instance)) {
+    let batcher: Batcher<unknown, unknown>;
+    try {
+      batcher = record.batcherFor(instance);
+    } catch {
+      continue; // its options function fails: no batcher was made, so nothing is queued there
+    }
+    closing.push(batcher.close());
+  }
+  await Promise.all(closing);
+}
+
+/**
  * The options a method was decorated with (an object, or the function of the instance), or
- * `undefined` if it is not a `@Batched` method.
+ * `undefined` if it is not a `@Batched` method. Found through the prototype chain, so it
+ * also answers for a subclass that overrides the method.
  *
  * @example
  * ```ts
@@ -176,20 +216,53 @@ export function getBatchedOptions(target: object, method: string | symbol): Batc
   return recordOf(target, method)?.spec;
 }
 
+/** The nearest decorated method of that name along the prototype chain. */
 function recordOf(target: object, method: string | symbol): MethodRecord | undefined {
-  let value: unknown;
-  try {
-    value = (target as Record<string | symbol, unknown>)[method];
-  } catch {
-    return undefined;
+  for (const holder of prototypeChain(target)) {
+    const record = methods.get(ownValue(holder, method) as object);
+    if (record !== undefined) return record;
   }
-  return typeof value === 'function' ? methods.get(value) : undefined;
+  return undefined;
+}
+
+/** Every decorated method along the prototype chain, each name counted once (the nearest). */
+function recordsOf(target: object): MethodRecord[] {
+  const seen = new Set<string | symbol>();
+  const records: MethodRecord[] = [];
+  for (const holder of prototypeChain(target)) {
+    for (const key of Reflect.ownKeys(holder)) {
+      const record = methods.get(ownValue(holder, key) as object);
+      if (record === undefined || seen.has(key)) continue;
+      seen.add(key);
+      records.push(record);
+    }
+  }
+  return records;
+}
+
+function* prototypeChain(target: object): Generator<object> {
+  for (let holder: object | null = target; holder !== null; holder = Object.getPrototypeOf(holder) as object | null) {
+    yield holder;
+  }
+}
+
+/** A data property's value without running a getter (which may throw or have effects). */
+function ownValue(holder: object, key: string | symbol): unknown {
+  const value: unknown = Object.getOwnPropertyDescriptor(holder, key)?.value;
+  return typeof value === 'function' ? value : undefined;
+}
+
+/** A second `@Batched` on one method would batch batches; refuse it while decorating. */
+function refuseTwice(method: unknown, name: MethodName): void {
+  if (typeof method === 'function' && methods.has(method)) {
+    throw new TypeError(`@Batched() is applied twice to \`${name.full}\`; apply it once`);
+  }
 }
 
 /** Builds the per-item replacement of one decorated method; its batchers live in a WeakMap keyed on the instance. */
 function perItemMethod(
   batchFn: BatchFn<unknown, unknown>,
-  methodName: string,
+  name: MethodName,
   spec: BatchedOptionsSpec,
   resolved: ResolvedOptions | undefined,
 ): (item: unknown, call?: CallOptions) => Promise<unknown> {
@@ -198,8 +271,8 @@ function perItemMethod(
   function batcherFor(self: object): Batcher<unknown, unknown> {
     let batcher = batchers.get(self);
     if (batcher === undefined) {
-      const name = `${ownerName(self)}.${methodName}`;
-      batcher = new Batcher(batchFn, resolved ?? optionsOf(self, spec, name), name, self);
+      const batcherName = name.on(self);
+      batcher = new Batcher(batchFn, resolved ?? optionsOf(self, spec, batcherName), batcherName, self);
       batchers.set(self, batcher);
     }
     return batcher;
@@ -209,7 +282,7 @@ function perItemMethod(
     if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
       return Promise.reject(
         new TypeError(
-          `${methodName} was called without an instance (\`this\` is ${describeValue(this)}); call it as instance.${methodName}(item), or bind it`,
+          `${name.full} was called without an instance (\`this\` is ${describeValue(this)}); call it as instance.${String(name.key)}(item), or bind it`,
         ),
       );
     }
@@ -222,7 +295,9 @@ function perItemMethod(
     }
     return batcher.call(item, call);
   };
-  Object.defineProperty(perItem, 'name', { value: methodName });
+  Object.defineProperty(perItem, 'name', {
+    value: typeof name.key === 'symbol' ? `[${name.key.description ?? ''}]` : name.key,
+  });
   methods.set(perItem, { spec, batcherFor });
   return perItem;
 }
@@ -245,15 +320,4 @@ function optionsOf(self: object, spec: BatchedOptionsSpec, name: string): Resolv
 
 function isStandardContext(value: unknown): value is DecoratorContext {
   return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
-}
-
-/** `Model.predict` for an instance method, `Model.create` for a static one. */
-function legacyMethodName(target: unknown, key: string | symbol | undefined): string {
-  const owner = typeof target === 'function' ? target.name : ownerName(target as object);
-  return key === undefined ? owner : `${owner}.${String(key)}`;
-}
-
-function ownerName(self: object): string {
-  if (typeof self === 'function') return self.name || 'anonymous class';
-  return (self as { constructor?: { name?: string } }).constructor?.name || 'Object';
 }

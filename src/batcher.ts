@@ -1,11 +1,12 @@
-import { describeValue } from './describe.js';
-import { type Drain, Entry, promiseFor, QUEUED, RUNNING, SETTLED } from './entry.js';
+import { exactNow, turnNow as now } from './clock.js';
+import { describeValue, isError, plural } from './describe.js';
+import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED } from './entry.js';
 import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
 import {
   messageOf,
   optionProblem,
+  mergeOptions,
   resolveOptions,
-  validateOptions,
   type BatchedOptions,
   type ResolvedOptions,
 } from './options.js';
@@ -21,15 +22,6 @@ export type BatchFn<I, O> = (
 
 /** Past this many dispatched entries at the front, the queue array is compacted. */
 const COMPACT_AFTER = 1024;
-
-/**
- * The clock for queue times, in whole ms since the module loaded. Small integers stay
- * unboxed in V8, and Date.now() allocates nothing (Node 20's performance.now() allocates an
- * array per call), which matters on the per-call path. Timers, not this clock, decide when a
- * waiting batch goes; the clock only tells whether an item has already waited `delay`.
- */
-const EPOCH = Date.now();
-const now = (): number => Date.now() - EPOCH;
 
 /**
  * The batching engine: gathers single calls into batches, runs at most `concurrency` of
@@ -100,7 +92,9 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const promise = promiseFor(entry) as Promise<O>;
     this.#queue.push(entry);
     this.#queued++;
-    const timeout = call?.timeout ?? options.timeout;
+    // A call's own timeout wins over the option; Infinity means no deadline for this call.
+    let timeout = call?.timeout ?? options.timeout;
+    if (timeout === Infinity) timeout = undefined;
     if (call?.signal !== undefined || timeout !== undefined) this.#watch(entry, call?.signal, timeout);
     // Only these change what the pump would do: a new front, a full batch, a new turn to mark.
     if (
@@ -119,18 +113,21 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   }
 
   drain(): Promise<void> {
-    const pending: Entry<unknown>[] = [];
+    // Waits for calls (queued or running) and for batch methods still running: a method whose
+    // callers have all gone still holds the model until it returns.
+    const pending: { drains: Drain[] | undefined }[] = [];
     for (let i = this.#head; i < this.#queue.length; i++) {
       const entry = this.#queue[i]!;
       if (entry.state === QUEUED) pending.push(entry);
     }
     for (const batch of this.#runningBatches) {
+      pending.push(batch);
       for (const entry of batch.entries) if (entry.state !== SETTLED) pending.push(entry);
     }
     if (pending.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const drain: Drain = { remaining: pending.length, resolve };
-      for (const entry of pending) (entry.drains ??= []).push(drain);
+      for (const waited of pending) (waited.drains ??= []).push(drain);
     });
   }
 
@@ -154,8 +151,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   }
 
   configure(partial: BatchedOptions<I, O>): void {
-    const given = { ...this.#options.given, ...validateOptions(partial) } as BatchedOptions;
-    this.#options = resolveOptions(given);
+    this.#options = resolveOptions(mergeOptions(this.#options.given, partial));
     this.#clearTimers();
     this.#pump();
   }
@@ -253,8 +249,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       items.push(entry.item);
     }
     this.#queued -= entries.length;
-    const startedAt = performance.now();
-    const batch = new RunningBatch(entries, options, now() - entries[0]!.enqueuedAt, startedAt);
+    const startedAt = exactNow();
+    const batch = new RunningBatch(entries, options, startedAt - entries[0]!.enqueuedAt, startedAt);
     for (const entry of entries) entry.batch = batch;
     this.#runningBatches.add(batch);
     this.#batches++;
@@ -284,7 +280,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const size = batch.entries.length;
     if (!Array.isArray(results) || results.length !== size) {
       const got = Array.isArray(results) ? `an array of length ${results.length}` : describeValue(results);
-      const message = `${this.#name} returned ${got} for a batch of ${size} items; expected an array with one result per item, in order`;
+      const message = `${this.#name} returned ${got} for a batch of ${plural(size, 'item')}; expected an array with one result per item, in order`;
       return this.#fail(batch, new BatchContractError(message));
     }
     this.#endBatch(batch);
@@ -303,7 +299,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
         );
         continue;
       }
-      if (result instanceof Error) {
+      if (isError(result)) {
         this.#settle(entry, false, result);
         continue;
       }
@@ -332,7 +328,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #timeOut(batch: RunningBatch): void {
     const { batchTimeout } = batch.options;
     const error = new BatchTimeoutError(
-      `${this.#name}: a batch of ${batch.entries.length} items ran longer than batchTimeout (${batchTimeout} ms)`,
+      `${this.#name}: a batch of ${plural(batch.entries.length, 'item')} ran longer than batchTimeout (${batchTimeout} ms)`,
     );
     LazyBatchContext.abort(batch.context, error);
     this.#fail(batch, error);
@@ -342,6 +338,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     batch.done = true;
     if (batch.timer !== undefined) clearTimeout(batch.timer);
     this.#runningBatches.delete(batch);
+    releaseDrains(batch.drains);
+    batch.drains = undefined;
   }
 
   #report(batch: RunningBatch, error: unknown): void {
@@ -350,7 +348,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const event = {
       size: batch.entries.length,
       queuedMs: batch.queuedMs,
-      runMs: performance.now() - batch.startedAt,
+      runMs: exactNow() - batch.startedAt,
       ...(error === undefined ? {} : { error }),
     };
     try {
@@ -408,7 +406,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       entry.reject(value);
     }
     if (entry.drains !== undefined) {
-      for (const drain of entry.drains) if (--drain.remaining === 0) drain.resolve();
+      releaseDrains(entry.drains);
       entry.drains = undefined;
     }
     const batch = entry.batch;

@@ -37,3 +37,22 @@ function render(value: unknown): string {
 function truncate(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+/** `1 item`, `2 items`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * An `Error` from any realm: `instanceof` misses one made in a `vm` context or a jest
+ * sandbox, but every native error carries the `[object Error]` brand.
+ */
+export function isError(value: unknown): value is Error {
+  if (value instanceof Error) return true;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  try {
+    return Object.prototype.toString.call(value) === '[object Error]';
+  } catch {
+    return false; // a revoked proxy, or a throwing Symbol.toStringTag: not an error
+  }
+}

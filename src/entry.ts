@@ -5,10 +5,16 @@ export const RUNNING = 1;
 export const SETTLED = 2;
 export type EntryState = typeof QUEUED | typeof RUNNING | typeof SETTLED;
 
-/** A `drain()` waiting for a number of calls to settle. */
+/** A `drain()` waiting for a number of calls to settle and batch methods to return. */
 export interface Drain {
   remaining: number;
   resolve(): void;
+}
+
+/** Counts one awaited call or batch out of each drain that waits for it. */
+export function releaseDrains(drains: Drain[] | undefined): void {
+  if (drains === undefined) return;
+  for (const drain of drains) if (--drain.remaining === 0) drain.resolve();
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { Batched, batched, batcherOf, getBatchedOptions } from './batched.js';
+export { Batched, batched, batcherOf, closeBatchers, getBatchedOptions } from './batched.js';
 export type { BatchedDecorator, BatchedFunction, BatchedOptionsSpec } from './batched.js';
 export type { BatchedOptions, BatchEvent } from './options.js';
 export type { CheckSpec } from './checks.js';

@@ -51,7 +51,7 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    */
   concurrency?: number;
   /**
-   * Most items waiting, not yet dispatched (an integer >= 0, or `Infinity`). A call past it
+   * Most items waiting, not yet dispatched (an integer >= 1, or `Infinity`). A call past it
    * rejects at once with `QueueFullError`.
    * @default Infinity
    * @example `{ maxQueueSize: 1_000 }`
@@ -125,8 +125,11 @@ const isInteger =
   (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= min ? undefined : `an integer >= ${min}`;
 
+/** A deadline: ms > 0 that a timer can hold, or `Infinity` for none. */
 const isDuration: Validator = (v) =>
-  typeof v === 'number' && v > 0 && v <= MAX_TIMER_MS ? undefined : `a number of ms > 0 and <= ${MAX_TIMER_MS}`;
+  typeof v === 'number' && v > 0 && (v <= MAX_TIMER_MS || v === Infinity)
+    ? undefined
+    : `a number of ms > 0 and <= ${MAX_TIMER_MS}, or Infinity for none`;
 
 const isFunction: Validator = (v) => (typeof v === 'function' ? undefined : 'a function');
 
@@ -138,7 +141,7 @@ const VALIDATORS: Record<keyof BatchedOptions, Validator> = {
       : `a number of ms >= 0 and <= ${MAX_TIMER_MS}, or 'auto'`,
   maxBatchSize: isInteger(1),
   concurrency: isInteger(1),
-  maxQueueSize: (v) => (v === Infinity || isInteger(0)(v) === undefined ? undefined : 'an integer >= 0 or Infinity'),
+  maxQueueSize: (v) => (v === Infinity || isInteger(1)(v) === undefined ? undefined : 'an integer >= 1 or Infinity'),
   timeout: isDuration,
   batchTimeout: isDuration,
   input: (v) => (typeof v === 'function' ? undefined : 'a class, a built-in constructor or a predicate function'),
@@ -182,6 +185,17 @@ export function optionProblem(name: keyof BatchedOptions, value: unknown): strin
   return expected === undefined ? undefined : `Expected \`${name}\` to be ${expected}, got ${describeValue(value)}`;
 }
 
+/**
+ * The options after `configure(partial)`: validated keys of `partial` replace the current
+ * ones, and a key given as `undefined` goes back to its default.
+ */
+export function mergeOptions(current: Readonly<BatchedOptions>, partial: unknown): BatchedOptions {
+  const given = validateOptions(partial); // only the keys set to a value
+  const merged: Record<string, unknown> = { ...current, ...given };
+  for (const key of Object.keys(partial as object)) if (!(key in given)) delete merged[key];
+  return merged;
+}
+
 /** Fills in defaults and compiles the checks of already validated options. */
 export function resolveOptions(given: BatchedOptions): ResolvedOptions {
   return {
@@ -189,8 +203,8 @@ export function resolveOptions(given: BatchedOptions): ResolvedOptions {
     maxBatchSize: given.maxBatchSize ?? DEFAULTS.maxBatchSize,
     concurrency: given.concurrency ?? DEFAULTS.concurrency,
     maxQueueSize: given.maxQueueSize ?? DEFAULTS.maxQueueSize,
-    timeout: given.timeout,
-    batchTimeout: given.batchTimeout,
+    timeout: given.timeout === Infinity ? undefined : given.timeout,
+    batchTimeout: given.batchTimeout === Infinity ? undefined : given.batchTimeout,
     input: given.input === undefined ? undefined : compileCheck(given.input, 'input'),
     output: given.output === undefined ? undefined : compileCheck(given.output, 'output'),
     onBatch: given.onBatch,

@@ -1,4 +1,4 @@
-import type { Entry } from './entry.js';
+import type { Drain, Entry } from './entry.js';
 import type { ResolvedOptions } from './options.js';
 import type { BatchContext } from './types.js';
 
@@ -26,6 +26,8 @@ export class RunningBatch {
   /** Set once the batch has settled or timed out; a late result is then dropped. */
   done = false;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Drains waiting for the method to return; set only while someone drains. */
+  drains: Drain[] | undefined = undefined;
   readonly context = new LazyBatchContext();
 
   constructor(

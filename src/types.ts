@@ -15,6 +15,7 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /**
    * Deadline in ms for this call; overrides the `timeout` option. Rejects with `TimeoutError`.
+   * `Infinity` means no deadline for this call, whatever the option says.
    * @default the batcher's `timeout` option
    * @example `{ timeout: 2_000 }`
    */
@@ -35,32 +36,38 @@ export interface BatchContext {
 }
 
 /**
- * The parameter type of a batch method that sits behind a per-item overload, so that
- * TypeScript accepts the overload (TS2394 otherwise). In the body it is used as `I[]`;
- * at run time it is a plain array. See "Typed call sites" in the README.
+ * The return type of a batch method that sits behind a per-item overload: a promise of one
+ * result (or `Error`) per item. The `| O` only lets TypeScript accept the overload; returning
+ * a lone result at run time rejects the batch with `BatchContractError`.
+ *
+ * The batch parameter is written as a type parameter, `<B extends Input[]>(batch: B)`:
+ * TypeScript then accepts the per-item overload (it compares overloads with type parameters
+ * erased), and inside the body `batch` is an array of inputs. See "Typed call sites" in the
+ * README.
  *
  * @example
  * ```ts
  * class Model {
  *   predict(input: Input, call?: CallOptions): Promise<Output>;
  *   @Batched()
- *   async predict(batch: Batch<Input>): BatchResults<Output> { return batch.map(run); }
+ *   async predict<B extends Input[]>(batch: B): BatchResults<Output> { return batch.map(run); }
  * }
  * ```
  */
-export type Batch<I> = I[] & I;
+export type BatchResults<O> = Promise<(O | Error)[] | O>;
 
 /**
- * The return type of a batch method that sits behind a per-item overload: a promise of one
- * result per item. The `| O` only lets TypeScript accept the overload; returning a lone
- * result at run time rejects the batch with `BatchContractError`.
+ * The old parameter type of a batch method behind a per-item overload.
+ *
+ * @deprecated It offers an item's own members on the batch (`I[] & I`); write the parameter
+ * as a type parameter instead: `predict<B extends Input[]>(batch: B): BatchResults<Output>`.
  *
  * @example
  * ```ts
- * async embed(texts: Batch<string>): BatchResults<number[]> { return texts.map(embedOne); }
+ * async predict(batch: Batch<Input>): BatchResults<Output> { return batch.map(run); }
  * ```
  */
-export type BatchResults<O> = Promise<O[] | O>;
+export type Batch<I> = I[] & I;
 
 /**
  * Counters of one batcher, from `stats()`.
@@ -101,12 +108,21 @@ export interface BatcherStats {
 export interface BatcherControls<I = unknown, O = unknown> {
   /** Dispatches what is queued now, without waiting for the delay (slots permitting). */
   flush(): void;
-  /** Resolves when every call queued or running now has settled. */
+  /**
+   * Resolves when every call queued or running now has settled and every batch method
+   * running now has returned (or passed its `batchTimeout`).
+   */
   drain(): Promise<void>;
-  /** Refuses new calls, dispatches what is queued without waiting, resolves when all of it has settled. */
+  /**
+   * Refuses new calls, dispatches what is queued without waiting, and resolves when all of it
+   * has settled and no batch method is running: releasing the model is then safe.
+   */
   close(): Promise<void>;
   /** Counters; see {@link BatcherStats}. */
   stats(): BatcherStats;
-  /** Changes options from now on, validated as at decoration; a running batch keeps its options. */
+  /**
+   * Changes options from now on, validated as at decoration; a key given as `undefined` goes
+   * back to its default. A running batch keeps its options.
+   */
   configure(partial: import('./options.js').BatchedOptions<I, O>): void;
 }

@@ -23,9 +23,15 @@ describe('bad options are a TypeError at decoration time', () => {
       'Expected `delay` to be a number of ms >= 0 and <= 2147483647, or \'auto\', got `"fast"` (string)',
     ],
     [{ concurrency: 0 }, 'Expected `concurrency` to be an integer >= 1, got `0` (number)'],
-    [{ maxQueueSize: -1 }, 'Expected `maxQueueSize` to be an integer >= 0 or Infinity, got `-1` (number)'],
-    [{ timeout: 0 }, 'Expected `timeout` to be a number of ms > 0 and <= 2147483647, got `0` (number)'],
-    [{ batchTimeout: null }, 'Expected `batchTimeout` to be a number of ms > 0 and <= 2147483647, got `null` (null)'],
+    [{ maxQueueSize: -1 }, 'Expected `maxQueueSize` to be an integer >= 1 or Infinity, got `-1` (number)'],
+    [
+      { timeout: 0 },
+      'Expected `timeout` to be a number of ms > 0 and <= 2147483647, or Infinity for none, got `0` (number)',
+    ],
+    [
+      { batchTimeout: null },
+      'Expected `batchTimeout` to be a number of ms > 0 and <= 2147483647, or Infinity for none, got `null` (null)',
+    ],
     [
       { input: 'number' },
       'Expected `input` to be a class, a built-in constructor or a predicate function, got `"number"` (string)',
@@ -97,7 +103,11 @@ describe('decorating something that is not a method', () => {
       () => Batched()(new (class Model {})(), 'weights', undefined as never),
       '`Model.weights` is a property',
     ],
-    ['a legacy accessor', () => Batched()(new (class Model {})(), 'size', { get: noop }), '`Model.size` is a accessor'],
+    [
+      'a legacy accessor',
+      () => Batched()(new (class Model {})(), 'size', { get: noop }),
+      '`Model.size` is an accessor',
+    ],
   ])('%s', (_, decorate, what) => {
     expect(decorate).toThrow(new TypeError(`@Batched() can only decorate a method, but ${what}`));
   });
@@ -134,7 +144,7 @@ test('a per-item method called without its instance', async () => {
   const unbound = new Model().predict as unknown as (x: number) => Promise<number>;
   await expect(unbound(1)).rejects.toThrow(
     new TypeError(
-      'predict was called without an instance (`this` is `undefined` (undefined)); call it as instance.predict(item), or bind it',
+      'Model.predict was called without an instance (`this` is `undefined` (undefined)); call it as instance.predict(item), or bind it',
     ),
   );
 });
@@ -147,7 +157,7 @@ describe('bad call options reject that call only', () => {
     [
       'a bad timeout',
       { timeout: -5 },
-      'Expected `timeout` to be a number of ms > 0 and <= 2147483647, got `-5` (number)',
+      'Expected `timeout` to be a number of ms > 0 and <= 2147483647, or Infinity for none, got `-5` (number)',
     ],
   ])('%s', async (_, call, message) => {
     await expect(fn(1, call as never)).rejects.toThrow(new TypeError(`batched function: ${message}`));

@@ -52,9 +52,10 @@ describe('maxQueueSize', () => {
     expect(fifth.reason).toBeInstanceOf(QueueFullError);
   });
 
-  test('maxQueueSize 0 refuses every call', async () => {
-    const predict = batched(async (xs: number[]) => xs, { maxQueueSize: 0 });
-    await expect(predict(1)).rejects.toBeInstanceOf(QueueFullError);
+  test('maxQueueSize 0 would refuse every call: it is an option error', () => {
+    expect(() => batched(async (xs: number[]) => xs, { maxQueueSize: 0 })).toThrow(
+      new TypeError('Expected `maxQueueSize` to be an integer >= 1 or Infinity, got `0` (number)'),
+    );
   });
 });
 
@@ -139,6 +140,19 @@ describe('abort and deadlines', () => {
     await jest.advanceTimersByTimeAsync(30);
     expect(byCall.reason).toBeInstanceOf(TimeoutError);
     expect(batches[0]!.context.signal.aborted).toBe(true); // every caller has gone
+  });
+
+  test('a per-call `timeout: Infinity` means no deadline for that call, whatever the option says', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0, timeout: 50 });
+    const unbounded = track(predict(1, { timeout: Infinity }));
+    const bounded = track(predict(2));
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(bounded.reason).toBeInstanceOf(TimeoutError);
+    expect(unbounded.status).toBe('pending');
+    batches[0]!.resolve([1, 2]);
+    await flushMicrotasks();
+    expect(unbounded.value).toBe(1);
   });
 
   test("the batch's signal aborts when every caller has gone", async () => {
@@ -227,6 +241,36 @@ describe('drain()', () => {
     expect(drained.status).toBe('resolved');
   });
 
+  test('waits for a batch method still running after all its callers timed out', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0 });
+    const gone = track(predict(1, { timeout: 50 }));
+    await jest.advanceTimersByTimeAsync(50);
+    expect(gone.reason).toBeInstanceOf(TimeoutError);
+    const drained = track(predict.drain());
+    await flushMicrotasks();
+    expect(drained.status).toBe('pending'); // the method still holds the model
+    expect(predict.stats().running).toBe(1);
+    batches[0]!.resolve([1]);
+    await flushMicrotasks();
+    expect(drained.status).toBe('resolved');
+    expect(predict.stats().running).toBe(0);
+  });
+
+  test('stops waiting for an abandoned batch once its batchTimeout passes', async () => {
+    const { fn } = manualBatchFn();
+    const predict = batched(fn, { delay: 0, batchTimeout: 300 });
+    const controller = new AbortController();
+    void predict(1, { signal: controller.signal }).catch(() => undefined);
+    await jest.advanceTimersByTimeAsync(0);
+    controller.abort(new Error('gone'));
+    const drained = track(predict.drain());
+    await jest.advanceTimersByTimeAsync(299);
+    expect(drained.status).toBe('pending');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(drained.status).toBe('resolved');
+  });
+
   test('resolves at once when idle', async () => {
     await expect(batched(async (xs: number[]) => xs).drain()).resolves.toBeUndefined();
   });
@@ -250,6 +294,23 @@ describe('close()', () => {
     expect(closed.status).toBe('resolved');
     expect(queued.map((r) => r.value)).toEqual([1, 2, 3]);
     expect(predict.stats()).toMatchObject({ queued: 0, running: 0 });
+  });
+});
+
+describe('close() and a method still running', () => {
+  test('waits for a batch method whose every caller timed out, so releasing the model after it is safe', async () => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0 });
+    void predict(1, { timeout: 50 }).catch(() => undefined);
+    await jest.advanceTimersByTimeAsync(50);
+    const closed = track(predict.close());
+    await jest.advanceTimersByTimeAsync(250);
+    expect(closed.status).toBe('pending');
+    expect(predict.stats().running).toBe(1);
+    batches[0]!.resolve([1]);
+    await flushMicrotasks();
+    expect(closed.status).toBe('resolved');
+    expect(predict.stats().running).toBe(0);
   });
 });
 
@@ -283,6 +344,49 @@ describe('configure()', () => {
     [1, 2, 3].forEach((x) => void predict(x));
     await jest.advanceTimersByTimeAsync(10);
     expect(calls).toEqual([[1, 2], [3]]);
+  });
+
+  test.each([
+    ['timeout', { timeout: 20 }, { timeout: undefined }],
+    ['batchTimeout', { batchTimeout: 20 }, { batchTimeout: undefined }],
+  ])('`%s: undefined` removes the deadline it had', async (_, set, unset) => {
+    const { fn, batches } = manualBatchFn();
+    const predict = batched(fn, { delay: 0, ...set });
+    predict.configure(unset);
+    const call = track(predict(1));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(call.status).toBe('pending');
+    batches[0]!.resolve([1]);
+    await flushMicrotasks();
+    expect(call.value).toBe(1);
+  });
+
+  test('`input`, `output` and `onBatch` given as undefined are removed; other keys stay', async () => {
+    const events: BatchEvent[] = [];
+    const predict = batched(async (xs: number[]) => xs, {
+      delay: 5,
+      input: (x: number) => x > 0,
+      output: (x: number) => x > 0,
+      onBatch: (event) => events.push(event),
+    });
+    predict.configure({ input: undefined, output: undefined, onBatch: undefined });
+    const call = track(predict(-1));
+    await jest.advanceTimersByTimeAsync(4);
+    expect(call.status).toBe('pending'); // delay 5 kept
+    await jest.advanceTimersByTimeAsync(1);
+    expect(call.value).toBe(-1);
+    expect(events).toEqual([]);
+  });
+
+  test('`delay: undefined` goes back to the default 50 ms', async () => {
+    const { fn, calls } = recordingBatchFn(identity);
+    const predict = batched(fn, { delay: 5 });
+    predict.configure({ delay: undefined });
+    void predict(1);
+    await jest.advanceTimersByTimeAsync(49);
+    expect(calls).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual([[1]]);
   });
 
   test('a running batch keeps the options it was dispatched with', async () => {

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { BatchContractError, BatchedError, batched } from '../src/index.js';
 import { flushMicrotasks, recordingBatchFn, track } from './support/recorder.js';
 
@@ -31,6 +32,25 @@ test('an Error in slot i rejects caller i only', async () => {
   const results = await callAll(predict, [1, 2, 3]);
   expect(results.map((r) => r.status)).toEqual(['resolved', 'rejected', 'resolved']);
   expect(results[1]!.reason).toBe(bad);
+});
+
+test.each([
+  ['a TypeError from a vm context', () => runInNewContext('new TypeError("from another realm")') as object],
+  ['an Error from a vm context', () => runInNewContext('new Error("from another realm")') as object],
+])('%s in slot i rejects caller i only (realm-independent check)', async (_, makeForeign) => {
+  const foreign = makeForeign();
+  expect(foreign instanceof Error).toBe(false); // really from another realm
+  const predict = batched(async (ids: number[]) => ids.map((id) => (id === 2 ? foreign : id)), { delay: 0 });
+  const results = await callAll(predict, [1, 2, 3]);
+  expect(results.map((r) => r.status)).toEqual(['resolved', 'rejected', 'resolved']);
+  expect(results[1]!.reason).toBe(foreign);
+});
+
+test('an object that only looks like an Error is a value', async () => {
+  const lookalike = { name: 'Error', message: 'not really', stack: '' };
+  const predict = batched(async (ids: number[]) => ids.map(() => lookalike), { delay: 0 });
+  const [result] = await callAll(predict, [1]);
+  expect(result!.value).toBe(lookalike);
 });
 
 test.each([

@@ -71,7 +71,7 @@ const faultySchedule = fc.record({
   maxBatchSize: fc.integer({ min: 1, max: 5 }),
   concurrency: fc.integer({ min: 1, max: 3 }),
   delay: fc.oneof(fc.constantFrom<number | 'auto'>(0, 'auto'), fc.integer({ min: 1, max: 30 })),
-  maxQueueSize: fc.oneof(fc.constant(Infinity), fc.integer({ min: 0, max: 8 })),
+  maxQueueSize: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 8 })),
   batchTimeout: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
   behaviours: fc.array(fc.constantFrom<Behaviour>('resolve', 'reject', 'throw', 'hang', 'wrongLength', 'errorSlot'), {
     minLength: 1,

@@ -162,3 +162,23 @@ test('no timer is left once the queue is empty', async () => {
   await Promise.all([predict(1), jest.advanceTimersByTimeAsync(50)]);
   expect(jest.getTimerCount()).toBe(0);
 });
+
+describe('the window runs on a monotonic clock (SPEC §3)', () => {
+  test.each([
+    ['back', -10_000],
+    ['forward', 10_000],
+  ])('stepping the system time %s 10 s changes nothing', async (_, step) => {
+    const { fn, calls } = recordingBatchFn(double, 30);
+    const predict = batched(fn, { delay: 50, maxBatchSize: 2 });
+    void predict(1);
+    void predict(2); // a full batch: runs from 0 to 30 ms
+    await jest.advanceTimersByTimeAsync(10);
+    void predict(3); // waits from 10 ms, so it is due at 60 ms
+    await jest.advanceTimersByTimeAsync(10);
+    jest.setSystemTime(Date.now() + step);
+    await jest.advanceTimersByTimeAsync(39); // the slot frees at 30 ms; the window is not over
+    expect(calls).toEqual([[1, 2]]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual([[1, 2], [3]]);
+  });
+});

@@ -2,7 +2,7 @@
 // which it finds in the `design:paramtypes` metadata that emitDecoratorMetadata writes; the
 // same metadata lets @Batched check that `predict` is declared to take a batch (SPEC §6).
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
-import { Batched, batcherOf, type Batch, type BatchResults, type CallOptions } from 'batched-fn';
+import { Batched, batcherOf, type BatchResults, type CallOptions } from 'batched-fn';
 import { Mlp } from '../../bench/model.js';
 import { CLASSIFIER_BATCHING, classify } from '../model.js';
 
@@ -12,7 +12,7 @@ export class ClassifierService implements BeforeApplicationShutdown, OnApplicati
 
   predict(features: number[], call?: CallOptions): Promise<number[]>;
   @Batched(CLASSIFIER_BATCHING)
-  async predict(batch: Batch<number[]>): BatchResults<number[]> {
+  async predict<B extends number[][]>(batch: B): BatchResults<number[]> {
     return classify(this.mlp, batch);
   }
 

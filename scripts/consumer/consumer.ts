@@ -1,11 +1,11 @@
 // Compiled by scripts/check-consumer.sh against the packed tarball, once with legacy
 // decorators (+ emitDecoratorMetadata) and once with standard decorators, per TypeScript version.
-import { Batched, batcherOf, QueueFullError, type Batch, type BatchResults, type CallOptions } from 'batched-fn';
+import { Batched, batcherOf, QueueFullError, type BatchResults, type CallOptions } from 'batched-fn';
 
 class Model {
   predict(input: number, call?: CallOptions): Promise<string>;
   @Batched({ delay: 5, maxBatchSize: 4 })
-  async predict(batch: Batch<number>): BatchResults<string> {
+  async predict<B extends number[]>(batch: B): BatchResults<string> {
     return batch.map((x) => `y${x}`);
   }
 }

@@ -1,8 +1,9 @@
 import {
   Batched,
+  BatcherClosedError,
   batcherOf,
+  closeBatchers,
   getBatchedOptions,
-  type Batch,
   type BatchResults,
   type CallOptions,
 } from '../../src/index.js';
@@ -18,14 +19,14 @@ class Model {
 
   predict(input: number, call?: CallOptions): Promise<number>;
   @Batched({ delay: 10, maxBatchSize: 4 })
-  async predict(batch: Batch<number>): BatchResults<number> {
+  async predict<B extends number[]>(batch: B): BatchResults<number> {
     this.batches.push([...batch]);
     return batch.map((x) => x * this.scale);
   }
 
   label(input: number): Promise<string>;
   @Batched({ delay: 10 })
-  async label(batch: Batch<number>): BatchResults<string> {
+  async label<B extends number[]>(batch: B): BatchResults<string> {
     return batch.map((x) => `#${x}`);
   }
 }
@@ -79,6 +80,79 @@ test("a subclass that overrides the method and calls super gets the parent's bat
   await flushMicrotasks();
   expect(model.batches).toEqual([[1, 2]]);
   expect(results.map((r) => r.value)).toEqual([2.5, 4.5]);
+  // The parent's batcher is found through the prototype chain, so it can be read and closed.
+  expect(batcherOf(model, 'predict').stats()).toMatchObject({ batches: 1, items: 2 });
+  expect(getBatchedOptions(Tuned.prototype, 'predict')).toEqual({ delay: 10, maxBatchSize: 4 });
+  await batcherOf(model, 'predict').close();
+  await expect(model.predict(3)).rejects.toThrow('Tuned.predict is closed and takes no new calls');
+});
+
+describe('closeBatchers(instance)', () => {
+  test('closes every batcher of the instance: queued calls run, new calls are refused', async () => {
+    const model = new Model();
+    const queued = [track(model.predict(1)), track(model.label(2))];
+    const closed = track(closeBatchers(model));
+    await flushMicrotasks();
+    expect(model.batches).toEqual([[1]]); // dispatched at once, without waiting for the delay
+    await flushMicrotasks();
+    expect(closed.status).toBe('resolved');
+    expect(queued.map((r) => r.value)).toEqual([1, '#2']);
+    await expect(model.predict(3)).rejects.toBeInstanceOf(BatcherClosedError);
+    await expect(model.label(3)).rejects.toBeInstanceOf(BatcherClosedError);
+  });
+
+  test('leaves other instances open, and finds methods declared by a parent class', async () => {
+    class Child extends Model {}
+    const closedOne = new Child();
+    const open = new Child();
+    await closeBatchers(closedOne);
+    await expect(closedOne.label(1)).rejects.toBeInstanceOf(BatcherClosedError);
+    const answer = track(open.label(1));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(answer.value).toBe('#1');
+  });
+
+  test('waits for a batch method still running', async () => {
+    let finish: () => void = () => undefined;
+    class Slow {
+      run(input: number): Promise<number>;
+      @Batched({ delay: 0 })
+      async run<B extends number[]>(batch: B): BatchResults<number> {
+        await new Promise<void>((resolve) => (finish = resolve));
+        return batch;
+      }
+    }
+    const slow = new Slow();
+    const call = track(slow.run(1));
+    await jest.advanceTimersByTimeAsync(0);
+    const closed = track(closeBatchers(slow));
+    await flushMicrotasks();
+    expect(closed.status).toBe('pending');
+    finish();
+    await flushMicrotasks();
+    expect(call.value).toBe(1);
+    expect(closed.status).toBe('resolved');
+  });
+
+  test('an instance without decorated methods closes at once', async () => {
+    await expect(closeBatchers(new (class Plain {})())).resolves.toBeUndefined();
+  });
+});
+
+test('@Batched applied twice to one method is refused while decorating', () => {
+  const define = () => {
+    class Twice {
+      @Batched({ delay: 5 })
+      @Batched({ delay: 10 })
+      async predict(batch: number[]): Promise<number[]> {
+        return batch;
+      }
+    }
+    return Twice;
+  };
+  // Standard decorators run before the class exists, so only the method can be named then.
+  const name = process.env.DECORATORS === 'standard' ? 'predict' : 'Twice.predict';
+  expect(define).toThrow(new TypeError(`@Batched() is applied twice to \`${name}\`; apply it once`));
 });
 
 test('options may be a function of the instance, evaluated once per instance', async () => {
@@ -90,7 +164,7 @@ test('options may be a function of the instance, evaluated once per instance', a
       seen.push(self);
       return { delay: 5, maxBatchSize: self.gpu ? 8 : 2 };
     })
-    async run(batch: Batch<number>): BatchResults<number> {
+    async run<B extends number[]>(batch: B): BatchResults<number> {
       return batch;
     }
   }
@@ -112,7 +186,7 @@ test('an options function that throws fails that call; the next call tries again
       if (fail) throw new Error('config not loaded');
       return { delay: 0 };
     })
-    async run(batch: Batch<number>): BatchResults<number> {
+    async run<B extends number[]>(batch: B): BatchResults<number> {
       return batch;
     }
   }
@@ -134,7 +208,7 @@ test('static methods can be batched, keyed on the class', async () => {
   class Users {
     static load(id: number): Promise<string>;
     @Batched({ delay: 0 })
-    static async load(ids: Batch<number>): BatchResults<string> {
+    static async load<B extends number[]>(ids: B): BatchResults<string> {
       return ids.map((id) => `${this.name}:${id}`);
     }
   }
@@ -144,17 +218,45 @@ test('static methods can be batched, keyed on the class', async () => {
   expect(batcherOf(Users, 'load').stats().batches).toBe(1);
 });
 
+test('messages name a symbol-keyed method as Model[Symbol(name)]', async () => {
+  const embed = Symbol('embed');
+  class Model {
+    @Batched({ delay: 0 })
+    async [embed](batch: number[]): Promise<number[]> {
+      return batch.slice(1);
+    }
+  }
+  const model = new Model() as unknown as Record<symbol, (x: number) => Promise<number>>;
+  const result = track(model[embed]!(1));
+  await jest.advanceTimersByTimeAsync(0);
+  expect((result.reason as Error).message).toBe(
+    'Model[Symbol(embed)] returned an array of length 0 for a batch of 1 item; expected an array with one result per item, in order',
+  );
+});
+
+test('a method called without an instance is named with its class', async () => {
+  class Model {
+    @Batched()
+    async predict(batch: number[]): Promise<number[]> {
+      return batch;
+    }
+  }
+  new Model(); // under standard decorators the class is learnt from its first instance
+  const unbound = Model.prototype.predict as unknown as (x: number) => Promise<number>;
+  await expect(unbound(1)).rejects.toThrow(/^Model\.predict was called without an instance/);
+});
+
 test('errors name the class and the method', async () => {
   class Broken {
     run(input: number): Promise<number>;
     @Batched({ delay: 0 })
-    async run(batch: Batch<number>): BatchResults<number> {
+    async run<B extends number[]>(batch: B): BatchResults<number> {
       return batch.slice(1);
     }
   }
   const result = track(new Broken().run(1));
   await jest.advanceTimersByTimeAsync(0);
   expect((result.reason as Error).message).toBe(
-    'Broken.run returned an array of length 0 for a batch of 1 items; expected an array with one result per item, in order',
+    'Broken.run returned an array of length 0 for a batch of 1 item; expected an array with one result per item, in order',
   );
 });

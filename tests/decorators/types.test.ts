@@ -23,9 +23,32 @@ interface Prediction {
 class Classifier {
   classify(input: Features, call?: CallOptions): Promise<Prediction>;
   @Batched({ delay: 0 })
-  async classify(batch: Batch<Features>, context?: BatchContext): BatchResults<Prediction> {
+  async classify<B extends Features[]>(batch: B, context?: BatchContext): BatchResults<Prediction> {
     void context?.signal;
-    return batch.map((f) => ({ label: 'cat', score: f.pixels.length }));
+    // Inside the body the batch is an array of inputs, and only that.
+    const inputs: Features[] = batch;
+    void inputs;
+    // @ts-expect-error: an item's own members are not offered on the batch
+    void batch.pixels;
+    // An Error in a result slot type-checks: it rejects that caller only.
+    return batch.map((f) => (f.pixels.length > 0 ? { label: 'cat', score: f.pixels.length } : new Error('empty')));
+  }
+
+  embed(row: number[], call?: CallOptions): Promise<number>;
+  @Batched({ delay: 0 })
+  async embed<B extends number[][]>(rows: B): BatchResults<number> {
+    const first: number[] | undefined = rows[0];
+    // @ts-expect-error: an element of the batch is a row, not a number
+    const notANumber: number | undefined = first;
+    void notANumber;
+    return rows.map((row) => row.length);
+  }
+
+  /** The deprecated `Batch<I>` still compiles, for code written against it. */
+  legacy(input: string): Promise<number>;
+  @Batched({ delay: 0 })
+  async legacy(batch: Batch<string>): BatchResults<number> {
+    return batch.map((s) => s.length);
   }
 }
 
@@ -36,6 +59,11 @@ test('a call site is typed as the output, with no cast', async () => {
   expectTypeOf(model.classify).parameter(0).toEqualTypeOf<Features>();
   expectTypeOf(model.classify).parameter(1).toEqualTypeOf<CallOptions | undefined>();
   expect(prediction).toEqual({ label: 'cat', score: 3 });
+  expectTypeOf(model.embed).parameter(0).toEqualTypeOf<number[]>();
+  expectTypeOf(model.embed).returns.toEqualTypeOf<Promise<number>>();
+  expect(await model.embed([1, 2])).toBe(2);
+  expect(await model.legacy('four')).toBe(4);
+  await expect(model.classify({ pixels: new Float32Array(0) })).rejects.toThrow('empty');
 });
 
 test('a wrong input, a batch, or a wrong call option does not compile', async () => {
@@ -47,8 +75,12 @@ test('a wrong input, a batch, or a wrong call option does not compile', async ()
     () => model.classify([{ pixels: new Float32Array(1) }]),
     // @ts-expect-error: `timeout` is a number
     () => model.classify({ pixels: new Float32Array(1) }, { timeout: '5s' }),
+    // @ts-expect-error: a row of numbers, not a number
+    () => model.embed(3),
+    // @ts-expect-error: one row, not a batch of rows
+    () => model.embed([[1, 2]]),
   ];
-  expect(misuse).toHaveLength(3);
+  expect(misuse).toHaveLength(5);
   // @ts-expect-error: the result is a Prediction, not a string
   const wrong: string = await model.classify({ pixels: new Float32Array(1) });
   expect(typeof wrong).toBe('object');
