@@ -1,10 +1,11 @@
+import { BatchQueue, type Partition } from './batch-queue.js';
+import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
 import { exactNow, turnNow as now } from './clock.js';
 import { describeValue, isError, plural } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED } from './entry.js';
 import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
 import {
   messageOf,
-  optionProblem,
   mergeOptions,
   resolveOptions,
   type BatchedOptions,
@@ -20,17 +21,14 @@ export type BatchFn<I, O> = (
   context: BatchContext,
 ) => readonly (O | Error)[] | PromiseLike<readonly (O | Error)[]>;
 
-/** Past this many dispatched entries at the front, the queue array is compacted. */
-const COMPACT_AFTER = 1024;
-
 /**
  * The batching engine: gathers single calls into batches, runs at most `concurrency` of
  * them at once and fans each result out to its caller. It knows nothing of decorators.
  *
  * Invariants: an item is QUEUED, RUNNING or SETTLED and only moves forward; every call
- * settles exactly once (`#settle` is the only place that resolves or rejects); the queue
- * keeps arrival order, and items that leave it early stay behind as tombstones until the
- * front passes them, so removal is O(1).
+ * settles exactly once (`#settle` is the only place that resolves or rejects). Which items
+ * form the next batch (order, priority, partitions, cost) is the `BatchQueue`'s business;
+ * when a batch goes is decided here (`#isDue`).
  */
 export class Batcher<I, O> implements BatcherControls<I, O> {
   readonly #fn: BatchFn<I, O>;
@@ -39,9 +37,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   readonly #name: string;
   #options: ResolvedOptions;
 
-  #queue: Entry<I>[] = [];
-  #head = 0;
-  #queued = 0;
+  readonly #queue = new BatchQueue();
   /** Sequence number of the last call enqueued. */
   #seq = 0;
   /** Items with `seq <= #dueSeq` may be dispatched now: their wait ended, or `flush()` asked. */
@@ -72,34 +68,46 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   call(item: I, call?: CallOptions): Promise<O> {
     const options = this.#options;
     if (this.#closed) return this.#refuse(new BatcherClosedError(`${this.#name} is closed and takes no new calls`));
+    let priority = 0;
     if (call !== undefined) {
-      const problem = checkCallOptions(call);
+      const problem = callOptionsProblem(call);
       if (problem !== undefined) return this.#refuse(new TypeError(`${this.#name}: ${problem}`));
       if (call.signal?.aborted) return this.#refuse(call.signal.reason);
+      priority = call.priority ?? 0;
     }
     if (options.input !== undefined) {
       const problem = options.input(item);
       if (problem !== undefined)
         return this.#refuse(new TypeError(`${this.#name}: the input check failed: ${problem}`));
     }
-    if (this.#queued >= options.maxQueueSize) {
+    let cost = 0;
+    let key: string | number | undefined;
+    if (options.cost !== undefined || options.partitionBy !== undefined) {
+      try {
+        cost = costOf(item, options, this.#name);
+        key = partitionKeyOf(item, options, this.#name);
+      } catch (error) {
+        return this.#refuse(error);
+      }
+    }
+    if (this.#queue.size >= options.maxQueueSize) {
       return this.#refuse(
         new QueueFullError(`${this.#name}: the queue is full (maxQueueSize: ${options.maxQueueSize}); try again later`),
       );
     }
 
-    const entry = new Entry(item, ++this.#seq, now());
+    const entry = new Entry(item, ++this.#seq, now(), priority, cost);
     const promise = promiseFor(entry) as Promise<O>;
-    this.#queue.push(entry);
-    this.#queued++;
+    const partition = this.#queue.add(entry, key);
     // A call's own timeout wins over the option; Infinity means no deadline for this call.
     let timeout = call?.timeout ?? options.timeout;
     if (timeout === Infinity) timeout = undefined;
     if (call?.signal !== undefined || timeout !== undefined) this.#watch(entry, call?.signal, timeout);
-    // Only these change what the pump would do: a new front, a full batch, a new turn to mark.
+    // Only these change what the pump would do: a new oldest item, a full batch, a new turn to
+    // mark. (A new key's first item is the newest of all: it moves no timer.)
     if (
-      this.#queued === 1 ||
-      this.#queued >= options.maxBatchSize ||
+      this.#queue.size === 1 ||
+      partition.isFull(options) ||
       (this.#waitsForTurnEnd() && this.#immediate === undefined)
     ) {
       this.#pump();
@@ -115,11 +123,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   drain(): Promise<void> {
     // Waits for calls (queued or running) and for batch methods still running: a method whose
     // callers have all gone still holds the model until it returns.
-    const pending: { drains: Drain[] | undefined }[] = [];
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const entry = this.#queue[i]!;
-      if (entry.state === QUEUED) pending.push(entry);
-    }
+    const pending: { drains: Drain[] | undefined }[] = [...this.#queue.queued()];
     for (const batch of this.#runningBatches) {
       pending.push(batch);
       for (const entry of batch.entries) if (entry.state !== SETTLED) pending.push(entry);
@@ -139,7 +143,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   stats(): BatcherStats {
     return {
-      queued: this.#queued,
+      queued: this.#queue.size,
+      partitions: this.#queue.partitionCount,
       running: this.#runningBatches.size,
       batches: this.#batches,
       items: this.#items,
@@ -151,62 +156,59 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   }
 
   configure(partial: BatchedOptions<I, O>): void {
-    this.#options = resolveOptions(mergeOptions(this.#options.given, partial));
+    const options = resolveOptions(mergeOptions(this.#options.given, partial));
+    this.#options = options;
+    // Queued items keep the cost and key they arrived with; one that no longer fits any batch
+    // would wait forever, so it leaves now, as it would have been refused on arrival.
+    const tooCostly = [...this.#queue.queued()].filter((entry) => entry.cost > options.maxBatchCost);
+    for (const entry of tooCostly) {
+      const message = `${this.#name}: the item's cost ${entry.cost} is above maxBatchCost ${options.maxBatchCost} (changed by configure), so it can never fit in a batch`;
+      this.#settle(entry, false, new RangeError(message));
+    }
     this.#clearTimers();
     this.#pump();
   }
 
-  // ---- the queue -------------------------------------------------------------------------
-
-  /** The first item still queued, skipping tombstones. */
-  #front(): Entry<I> | undefined {
-    const queue = this.#queue;
-    while (this.#head < queue.length && queue[this.#head]!.state !== QUEUED) this.#head++;
-    if (this.#head === queue.length) {
-      queue.length = 0;
-      this.#head = 0;
-      return undefined;
-    }
-    if (this.#head > COMPACT_AFTER && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return this.#queue[this.#head];
-  }
+  // ---- when a batch goes ----------------------------------------------------------------
 
   #waitsForTurnEnd(): boolean {
     return this.#options.delay === 0 || this.#options.delay === 'auto';
   }
 
-  #isDue(front: Entry<I>): boolean {
-    const { delay, maxBatchSize } = this.#options;
+  /** SPEC §3: a partition's batch goes when full, or when its oldest item's window is over. */
+  readonly #isDue = (partition: Partition, oldest: Entry<unknown>): boolean => {
+    const options = this.#options;
+    const { delay } = options;
     return (
       this.#closed ||
-      this.#queued >= maxBatchSize ||
-      front.seq <= this.#dueSeq ||
-      (typeof delay === 'number' && delay > 0 && now() - front.enqueuedAt >= delay)
+      partition.isFull(options) ||
+      oldest.seq <= this.#dueSeq ||
+      (typeof delay === 'number' && delay > 0 && now() - oldest.enqueuedAt >= delay)
     );
-  }
+  };
 
   /** Dispatches every batch that is due while slots are free, then arms the timer for the rest. */
   #pump(): void {
     const { concurrency } = this.#options;
-    while (this.#runningBatches.size < concurrency && this.#queued > 0) {
-      if (!this.#isDue(this.#front()!)) break;
-      this.#dispatch();
+    while (this.#runningBatches.size < concurrency && this.#queue.size > 0) {
+      // Of the due partitions, the one that has waited longest goes first.
+      const partition = this.#queue.oldest(this.#isDue);
+      if (partition === undefined) break;
+      this.#dispatch(partition);
     }
     this.#armTimer();
   }
 
   #armTimer(): void {
-    if (this.#queued === 0) return this.#clearTimers();
+    if (this.#queue.size === 0) return this.#clearTimers();
     if (this.#waitsForTurnEnd()) {
       if (this.#seq > this.#dueSeq && this.#immediate === undefined) this.#immediate = setImmediate(this.#onTurnEnd);
       return;
     }
     // While every slot is busy no timer is needed: the slot that frees pumps.
     if (this.#runningBatches.size >= this.#options.concurrency) return this.#clearTimers();
-    const front = this.#front()!;
+    // Every key has the same window, so the oldest item of all is the next to fall due.
+    const front = this.#queue.oldest()!.oldest()!;
     if (this.#timer !== undefined && this.#timerSeq === front.seq) return;
     this.#clearTimers();
     this.#timerSeq = front.seq;
@@ -236,19 +238,14 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   // ---- running a batch -------------------------------------------------------------------
 
-  #dispatch(): void {
+  #dispatch(partition: Partition): void {
     const options = this.#options;
-    const entries: Entry<I>[] = [];
+    const entries = this.#queue.take(partition, options) as Entry<I>[];
     const items: I[] = [];
-    while (entries.length < options.maxBatchSize) {
-      const entry = this.#front();
-      if (entry === undefined) break;
-      this.#head++;
+    for (const entry of entries) {
       entry.state = RUNNING;
-      entries.push(entry);
       items.push(entry.item);
     }
-    this.#queued -= entries.length;
     const startedAt = exactNow();
     const batch = new RunningBatch(entries, options, startedAt - entries[0]!.enqueuedAt, startedAt);
     for (const entry of entries) entry.batch = batch;
@@ -412,7 +409,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const batch = entry.batch;
     entry.batch = undefined;
     if (wasQueued) {
-      this.#queued--;
+      this.#queue.remove(entry);
       this.#pump(); // the front may have changed, or the queue emptied
     } else if (batch !== undefined && --batch.live === 0 && !batch.done) {
       // Every caller has gone: let the method stop early. Its batchTimeout may still free
@@ -421,28 +418,4 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       batch.timer?.unref?.();
     }
   }
-}
-
-/** Why the per-call options are unusable, or undefined when they are fine. */
-function checkCallOptions(call: unknown): string | undefined {
-  if (typeof call !== 'object' || call === null)
-    return `Expected call options to be an object, got ${describeValue(call)}`;
-  const { signal, timeout } = call as CallOptions;
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    return `Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`;
-  }
-  // The same rule, and message, as the `timeout` option.
-  return timeout === undefined ? undefined : optionProblem('timeout', timeout);
-}
-
-/** Duck-typed, so that a signal from another realm (a jest sandbox, a polyfill) is accepted. */
-function isAbortSignal(value: unknown): value is AbortSignal {
-  const signal = value as Partial<AbortSignal> | null;
-  return (
-    typeof signal === 'object' &&
-    signal !== null &&
-    typeof signal.aborted === 'boolean' &&
-    typeof signal.addEventListener === 'function' &&
-    typeof signal.removeEventListener === 'function'
-  );
 }

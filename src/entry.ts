@@ -1,3 +1,4 @@
+import type { Partition } from './batch-queue.js';
 import type { RunningBatch } from './running-batch.js';
 
 export const QUEUED = 0;
@@ -31,11 +32,17 @@ export class Entry<I> {
   detach: (() => void) | undefined = undefined;
   /** Drains waiting on this call; set only while someone drains. */
   drains: Drain[] | undefined = undefined;
+  /** The partition it waits in, while it is queued. */
+  partition: Partition | undefined = undefined;
 
   constructor(
     readonly item: I,
     readonly seq: number,
     readonly enqueuedAt: number,
+    /** Higher goes first within its partition (SPEC §9). */
+    readonly priority: number,
+    /** Its weight against `maxBatchCost`; 0 without a cost budget. */
+    readonly cost: number,
   ) {}
 }
 

@@ -91,6 +91,29 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @example `{ onBatch: ({ size, runMs }) => histogram.observe(size) }`
    */
   onBatch?: (event: BatchEvent) => void;
+  /**
+   * An item's weight against `maxBatchCost` (a finite number >= 0, e.g. its token count),
+   * called once per call, when it arrives. A batch takes items while their total cost fits;
+   * a batch whose next item would not fit goes at once. Given together with `maxBatchCost`.
+   * @default undefined (batches are counted in items only)
+   * @example `{ cost: (text: string) => tokenize(text).length, maxBatchCost: 4_096 }`
+   */
+  cost?: (item: I) => number;
+  /**
+   * Most total `cost` in one batch (a number > 0, or `Infinity`). An item whose own cost is
+   * above it rejects at once with `RangeError`. Given together with `cost`.
+   * @default undefined (no budget)
+   * @example `{ cost: (image: Image) => image.width * image.height, maxBatchCost: 4_000_000 }`
+   */
+  maxBatchCost?: number;
+  /**
+   * The partition key of an item (a string or a finite number): items with different keys
+   * never share a batch. Each key has its own queue and delay window; all keys share
+   * `concurrency` and `maxQueueSize`, and the key that has waited longest goes first.
+   * @default undefined (one queue)
+   * @example `{ partitionBy: (request: Request) => request.modelName }`
+   */
+  partitionBy?: (item: I) => string | number;
 }
 
 /** Options as the engine uses them: defaults filled in, checks compiled. */
@@ -104,6 +127,10 @@ export interface ResolvedOptions {
   readonly input: Check | undefined;
   readonly output: Check | undefined;
   readonly onBatch: ((event: BatchEvent) => void) | undefined;
+  readonly cost: ((item: unknown) => unknown) | undefined;
+  /** `Infinity` without a cost budget. */
+  readonly maxBatchCost: number;
+  readonly partitionBy: ((item: unknown) => unknown) | undefined;
   /** The options as the user gave them, for `getBatchedOptions`. */
   readonly given: Readonly<BatchedOptions>;
 }
@@ -147,6 +174,9 @@ const VALIDATORS: Record<keyof BatchedOptions, Validator> = {
   input: (v) => (typeof v === 'function' ? undefined : 'a class, a built-in constructor or a predicate function'),
   output: (v) => (typeof v === 'function' ? undefined : 'a class, a built-in constructor or a predicate function'),
   onBatch: isFunction,
+  cost: isFunction,
+  maxBatchCost: (v) => (typeof v === 'number' && v > 0 ? undefined : 'a number > 0, or Infinity'),
+  partitionBy: isFunction,
 };
 
 const OPTION_NAMES = Object.keys(VALIDATORS) as (keyof BatchedOptions)[];
@@ -196,8 +226,15 @@ export function mergeOptions(current: Readonly<BatchedOptions>, partial: unknown
   return merged;
 }
 
-/** Fills in defaults and compiles the checks of already validated options. */
+/**
+ * Fills in defaults and compiles the checks of already validated options. Options that only
+ * work together are checked here, since a partial (`configure`) may complete a pair.
+ */
 export function resolveOptions(given: BatchedOptions): ResolvedOptions {
+  if ((given.cost === undefined) !== (given.maxBatchCost === undefined)) {
+    const [set, missing] = given.cost === undefined ? ['maxBatchCost', 'cost'] : ['cost', 'maxBatchCost'];
+    throw new TypeError(`Expected \`cost\` and \`maxBatchCost\` together, got \`${set}\` without \`${missing}\``);
+  }
   return {
     delay: given.delay ?? DEFAULTS.delay,
     maxBatchSize: given.maxBatchSize ?? DEFAULTS.maxBatchSize,
@@ -208,6 +245,9 @@ export function resolveOptions(given: BatchedOptions): ResolvedOptions {
     input: given.input === undefined ? undefined : compileCheck(given.input, 'input'),
     output: given.output === undefined ? undefined : compileCheck(given.output, 'output'),
     onBatch: given.onBatch,
+    cost: given.cost as ((item: unknown) => unknown) | undefined,
+    maxBatchCost: given.maxBatchCost ?? Infinity,
+    partitionBy: given.partitionBy as ((item: unknown) => unknown) | undefined,
     given: Object.freeze({ ...given }),
   };
 }

@@ -20,6 +20,14 @@ export interface CallOptions {
    * @example `{ timeout: 2_000 }`
    */
   readonly timeout?: number;
+  /**
+   * An integer; higher goes first. Within a partition a batch takes the highest-priority
+   * items first, in arrival order within one priority. It changes who rides in the next
+   * batch, never how long the oldest item may wait while a slot is free (SPEC §9).
+   * @default 0
+   * @example `{ priority: request.headers['x-interactive'] ? 1 : 0 }`
+   */
+  readonly priority?: number;
 }
 
 /**
@@ -80,6 +88,8 @@ export type Batch<I> = I[] & I;
 export interface BatcherStats {
   /** Items waiting, not yet dispatched. */
   readonly queued: number;
+  /** Partition keys with items waiting (without `partitionBy`: 1 while items wait, else 0). */
+  readonly partitions: number;
   /** Batches running now. */
   readonly running: number;
   /** Batches dispatched so far. */

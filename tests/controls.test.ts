@@ -321,10 +321,11 @@ describe('stats()', () => {
       maxBatchSize: 3,
     });
     [1, 2, -3, 4].forEach((x) => void predict(x).catch(() => undefined));
-    expect(predict.stats()).toMatchObject({ queued: 1, running: 1, batches: 1, items: 3 });
+    expect(predict.stats()).toMatchObject({ queued: 1, partitions: 1, running: 1, batches: 1, items: 3 });
     await jest.advanceTimersByTimeAsync(10);
     expect(predict.stats()).toEqual({
       queued: 0,
+      partitions: 0,
       running: 0,
       batches: 2,
       items: 4,
