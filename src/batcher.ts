@@ -4,13 +4,7 @@ import { exactNow, turnNow as now } from './clock.js';
 import { describeValue, isError, plural } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED } from './entry.js';
 import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
-import {
-  messageOf,
-  mergeOptions,
-  resolveOptions,
-  type BatchedOptions,
-  type ResolvedOptions,
-} from './options.js';
+import { messageOf, mergeOptions, resolveOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
 import { LazyBatchContext, RunningBatch } from './running-batch.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions } from './types.js';
 

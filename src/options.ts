@@ -245,9 +245,9 @@ export function resolveOptions(given: BatchedOptions): ResolvedOptions {
     input: given.input === undefined ? undefined : compileCheck(given.input, 'input'),
     output: given.output === undefined ? undefined : compileCheck(given.output, 'output'),
     onBatch: given.onBatch,
-    cost: given.cost as ((item: unknown) => unknown) | undefined,
+    cost: given.cost,
     maxBatchCost: given.maxBatchCost ?? Infinity,
-    partitionBy: given.partitionBy as ((item: unknown) => unknown) | undefined,
+    partitionBy: given.partitionBy,
     given: Object.freeze({ ...given }),
   };
 }

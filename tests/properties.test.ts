@@ -185,3 +185,126 @@ test('under aborts, deadlines, queue caps, faults, hung batches, reconfiguration
     { numRuns: Number(process.env.PROPERTY_RUNS ?? 3_000) },
   );
 });
+
+// SPEC §9 under random costs, keys and priorities, with aborts, deadlines, budget changes,
+// flushes and close: every call still settles exactly once with its own result, no batch
+// breaks its count or cost limit, no key shares a batch, FIFO holds within one key and one
+// priority, and every emptied key is forgotten.
+const weightedSchedule = fc.record({
+  maxBatchSize: fc.integer({ min: 1, max: 5 }),
+  maxBatchCost: fc.integer({ min: 1, max: 12 }),
+  concurrency: fc.integer({ min: 1, max: 3 }),
+  delay: fc.oneof(fc.constantFrom<number | 'auto'>(0, 'auto'), fc.integer({ min: 1, max: 30 })),
+  maxQueueSize: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 10 })),
+  runMs: fc.integer({ min: 0, max: 40 }),
+  events: fc.array(
+    fc.oneof(
+      {
+        weight: 10,
+        arbitrary: fc.record({
+          kind: fc.constant('call' as const),
+          gap: fc.integer({ min: 0, max: 15 }),
+          cost: fc.integer({ min: 0, max: 14 }), // sometimes above the budget: a RangeError
+          key: fc.constantFrom<string | number>('a', 'b', 1, '1'),
+          priority: fc.integer({ min: -2, max: 2 }),
+          abortAfter: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+          timeout: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('budget' as const),
+          gap: fc.integer({ min: 0, max: 20 }),
+          maxBatchCost: fc.integer({ min: 1, max: 12 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('flush' as const), gap: fc.integer({ min: 0, max: 20 }) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('close' as const), gap: fc.integer({ min: 0, max: 20 }) }),
+      },
+    ),
+    { minLength: 1, maxLength: 30 },
+  ),
+});
+
+test('under random costs, keys and priorities: exactly once, within limits, keys apart, FIFO per key and priority', async () => {
+  await fc.assert(
+    fc.asyncProperty(weightedSchedule, async (schedule) => {
+      const { maxBatchSize, concurrency, delay, maxQueueSize, runMs, events } = schedule;
+      let maxBatchCost = schedule.maxBatchCost;
+      const calls: { cost: number; key: string | number; priority: number }[] = [];
+      const batches: number[][] = [];
+      let brokenLimit = false;
+      let running = 0;
+      let maxRunning = 0;
+      const predict = batched(
+        async (ids: number[]) => {
+          const cost = ids.reduce((sum, id) => sum + calls[id]!.cost, 0);
+          brokenLimit ||= ids.length > maxBatchSize || cost > maxBatchCost; // the budget in force at dispatch
+          batches.push([...ids]);
+          maxRunning = Math.max(maxRunning, ++running);
+          await new Promise((resolve) => setTimeout(resolve, runMs));
+          running--;
+          return ids.map((id) => id * 10);
+        },
+        {
+          maxBatchSize,
+          concurrency,
+          delay,
+          maxQueueSize,
+          maxBatchCost,
+          cost: (id) => calls[id]!.cost,
+          partitionBy: (id) => calls[id]!.key,
+        },
+      );
+
+      const settles: number[] = [];
+      const values = new Map<number, unknown>();
+      for (const event of events) {
+        await jest.advanceTimersByTimeAsync(event.gap);
+        if (event.kind === 'call') {
+          const id = calls.push(event) - 1;
+          settles[id] = 0;
+          const controller = new AbortController();
+          if (event.abortAfter !== undefined) setTimeout(() => controller.abort(new Error('abort')), event.abortAfter);
+          predict(id, {
+            signal: controller.signal,
+            priority: event.priority,
+            ...(event.timeout === undefined ? {} : { timeout: event.timeout }),
+          }).then(
+            (value) => (values.set(id, value), settles[id]!++),
+            () => settles[id]!++,
+          );
+        } else if (event.kind === 'budget') {
+          maxBatchCost = event.maxBatchCost;
+          predict.configure({ maxBatchCost });
+        } else if (event.kind === 'flush') {
+          predict.flush();
+        } else {
+          void predict.close();
+        }
+      }
+      await jest.advanceTimersByTimeAsync(10_000);
+
+      expect(settles).toEqual(calls.map(() => 1)); // exactly once, nothing lost
+      for (const [id, value] of values) expect(value).toBe(id * 10); // its own result
+      expect(brokenLimit).toBe(false);
+      expect(maxRunning).toBeLessThanOrEqual(concurrency);
+      for (const batch of batches) expect(new Set(batch.map((id) => calls[id]!.key)).size).toBe(1);
+      const dispatched = batches.flat();
+      for (const key of ['a', 'b', 1, '1']) {
+        for (let priority = -2; priority <= 2; priority++) {
+          const lane = dispatched.filter((id) => calls[id]!.key === key && calls[id]!.priority === priority);
+          expect(lane).toEqual([...lane].sort((x, y) => x - y));
+        }
+      }
+      expect(predict.stats()).toMatchObject({ queued: 0, partitions: 0, resolved: values.size });
+    }),
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 1_000) },
+  );
+});

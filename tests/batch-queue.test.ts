@@ -1,0 +1,123 @@
+import { BatchQueue, type BatchLimits } from '../src/batch-queue.js';
+import { Entry, SETTLED } from '../src/entry.js';
+
+// The queue discipline on its own (SPEC §3 order, §9 cost, partitions, priority): which
+// items form the next batch, and whether it is full. No timers, no engine.
+
+let seq = 0;
+beforeEach(() => (seq = 0));
+const entry = (item: string, { priority = 0, cost = 0 } = {}) => new Entry(item, ++seq, seq, priority, cost);
+const items = (batch: Entry<unknown>[]) => batch.map((e) => e.item);
+const limits = (maxBatchSize: number, maxBatchCost = Infinity): BatchLimits => ({ maxBatchSize, maxBatchCost });
+
+test('takes from the front in arrival order, up to maxBatchSize', () => {
+  const queue = new BatchQueue();
+  const partition = queue.add(entry('a'), undefined);
+  queue.add(entry('b'), undefined);
+  queue.add(entry('c'), undefined);
+  expect(partition.isFull(limits(3))).toBe(true);
+  expect(partition.isFull(limits(4))).toBe(false);
+  expect(items(queue.take(partition, limits(2)))).toEqual(['a', 'b']);
+  expect(items(queue.take(partition, limits(2)))).toEqual(['c']);
+  expect(queue.size).toBe(0);
+});
+
+test('cost: a batch stops at the first item that does not fit; none is passed over', () => {
+  const queue = new BatchQueue();
+  const partition = queue.add(entry('a', { cost: 3 }), undefined);
+  queue.add(entry('b', { cost: 5 }), undefined);
+  queue.add(entry('c', { cost: 1 }), undefined); // would fit beside `a`, but `b` is before it
+  expect(partition.isFull(limits(8, 9))).toBe(false); // 9 in all: everything fits
+  expect(partition.isFull(limits(8, 8))).toBe(true); // 9 > 8: the next batch cannot take all
+  expect(items(queue.take(partition, limits(8, 7)))).toEqual(['a']);
+  expect(items(queue.take(partition, limits(8, 7)))).toEqual(['b', 'c']);
+});
+
+test('cost and count: whichever runs out first ends the batch', () => {
+  const queue = new BatchQueue();
+  const partition = queue.add(entry('a', { cost: 1 }), undefined);
+  for (const item of ['b', 'c', 'd']) queue.add(entry(item, { cost: 1 }), undefined);
+  expect(items(queue.take(partition, limits(3, 100)))).toEqual(['a', 'b', 'c']);
+  queue.add(entry('e', { cost: 0 }), undefined);
+  expect(items(queue.take(partition, limits(8, 1)))).toEqual(['d', 'e']); // cost 0 always fits
+});
+
+test('priority: higher first, arrival order within a priority; the window is the oldest item', () => {
+  const queue = new BatchQueue();
+  const partition = queue.add(entry('low1'), undefined);
+  queue.add(entry('high1', { priority: 5 }), undefined);
+  queue.add(entry('low2'), undefined);
+  queue.add(entry('high2', { priority: 5 }), undefined);
+  queue.add(entry('neg', { priority: -1 }), undefined);
+  queue.add(entry('mid', { priority: 2 }), undefined);
+  expect(partition.oldest()?.item).toBe('low1');
+  expect(items(queue.take(partition, limits(3)))).toEqual(['high1', 'high2', 'mid']);
+  expect(partition.oldest()?.item).toBe('low1');
+  expect(items(queue.take(partition, limits(3)))).toEqual(['low1', 'low2', 'neg']);
+});
+
+test('priority with cost: the next item in priority order is the one that must fit', () => {
+  const queue = new BatchQueue();
+  const partition = queue.add(entry('low', { cost: 1 }), undefined);
+  queue.add(entry('high', { priority: 1, cost: 4 }), undefined);
+  expect(items(queue.take(partition, limits(8, 4)))).toEqual(['high']);
+  expect(items(queue.take(partition, limits(8, 4)))).toEqual(['low']);
+});
+
+test('partitions: each key its own queue; the oldest of the due partitions is chosen', () => {
+  const queue = new BatchQueue();
+  const a = queue.add(entry('a1'), 'a');
+  const b = queue.add(entry('b1'), 'b');
+  queue.add(entry('a2'), 'a');
+  expect(queue.partitionCount).toBe(2);
+  expect(queue.oldest()).toBe(a);
+  expect(queue.oldest((partition) => partition !== a)).toBe(b);
+  expect(items(queue.take(a, limits(1)))).toEqual(['a1']);
+  expect(queue.oldest()).toBe(b); // b1 is now older than a2
+  expect(items(queue.take(b, limits(8)))).toEqual(['b1']);
+  expect(queue.partitionCount).toBe(1);
+});
+
+test('keys are compared as Map keys: 1 and "1" are different partitions', () => {
+  const queue = new BatchQueue();
+  const number = queue.add(entry('n'), 1);
+  const string = queue.add(entry('s'), '1');
+  expect(number).not.toBe(string);
+  expect(queue.partitionCount).toBe(2);
+});
+
+test('an item that leaves early is counted out at once and skipped when its lane is read', () => {
+  const queue = new BatchQueue();
+  const first = entry('a', { cost: 2 });
+  const partition = queue.add(first, 'k');
+  queue.add(entry('b', { cost: 3 }), 'k');
+  first.state = SETTLED;
+  queue.remove(first);
+  expect([partition.size, partition.cost, queue.size]).toEqual([1, 3, 1]);
+  expect(partition.oldest()?.item).toBe('b');
+  expect([...queue.queued()].map((e) => e.item)).toEqual(['b']);
+  expect(items(queue.take(partition, limits(8)))).toEqual(['b']);
+});
+
+test('an emptied key is forgotten, by a batch or by its last item leaving', () => {
+  const queue = new BatchQueue();
+  const partition = queue.add(entry('a'), 'gone-by-batch');
+  queue.take(partition, limits(8));
+  const alone = entry('b');
+  queue.add(alone, 'gone-by-abort');
+  alone.state = SETTLED;
+  queue.remove(alone);
+  expect(queue.partitionCount).toBe(0);
+  expect(queue.oldest()).toBeUndefined();
+  // A key that comes back gets a fresh partition.
+  expect(queue.add(entry('c'), 'gone-by-batch')).not.toBe(partition);
+});
+
+test('without a key, the partition counts as one while it holds items', () => {
+  const queue = new BatchQueue();
+  expect(queue.partitionCount).toBe(0);
+  const partition = queue.add(entry('a'), undefined);
+  expect(queue.partitionCount).toBe(1);
+  queue.take(partition, limits(8));
+  expect(queue.partitionCount).toBe(0);
+});
