@@ -1,15 +1,30 @@
-// The engine's own cost per item, with a trivial batch method and batches of 100, measured
-// against its peers in the same process, in alternating rounds. Medians over rounds.
+// The engine's own cost per item, with a trivial batch method, measured against its peers in
+// the same process, in alternating rounds. Medians over rounds. Two workloads:
+// - bulk: ITEMS calls in one tick, `delay: 0`, batches of 100;
+// - closed loop: 64 callers, each awaiting its result and calling again, ITEMS calls in all
+//   (a server's shape: batches form from whoever is waiting).
 //   npm run bench:overhead            (ROUNDS=n ITEMS=n to change the workload)
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { create as createBatshit, maxBatchSizeScheduler } from '@yornaath/batshit';
 import DataLoader from 'dataloader';
 import { Batcher as PromiseBatcher } from 'promise-batcher';
-import { batched } from '../src/index.js';
 import { median, round, table } from './stats.js';
 
+/**
+ * The built package, as users run it, when it is there (`npm run bench:overhead` builds it).
+ * From src/, tsx's CommonJS output reads every imported constant through a getter, which
+ * would be measured too.
+ */
+const built = join(__dirname, '..', 'dist', 'cjs', 'index.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a path chosen at run time
+const { batched } = require(existsSync(built) ? built : '../src/index.js') as typeof import('../src/index.js');
+const source = existsSync(built) ? 'dist/cjs (built)' : 'src/ through tsx (run npm run build first)';
+
 const ITEMS = Number(process.env.ITEMS ?? 100_000);
-const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const ROUNDS = Math.max(9, Number(process.env.ROUNDS ?? 15));
 const BATCH = 100;
+const CALLERS = 64;
 
 type Load = (item: number) => Promise<unknown>;
 
@@ -55,7 +70,8 @@ const contenders: Record<string, () => Load> = {
   },
 };
 
-async function measure(makeLoad: () => Load): Promise<number> {
+/** Bulk: every call in one tick; ns per item. */
+async function measureBulk(makeLoad: () => Load): Promise<number> {
   const load = makeLoad();
   const promises = new Array<Promise<unknown>>(ITEMS);
   const started = process.hrtime.bigint();
@@ -66,8 +82,23 @@ async function measure(makeLoad: () => Load): Promise<number> {
   return elapsed / ITEMS;
 }
 
-async function main(): Promise<void> {
-  const names = Object.keys(contenders);
+/** Closed loop: CALLERS callers, each awaiting its result before its next call; ns per call. */
+async function measureClosedLoop(makeLoad: () => Load): Promise<number> {
+  const load = makeLoad();
+  const perCaller = Math.ceil(ITEMS / CALLERS);
+  let wrong = 0;
+  const caller = async (id: number): Promise<void> => {
+    for (let i = 0; i < perCaller; i++) if ((await load(id * perCaller + i)) !== id * perCaller + i) wrong++;
+  };
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: CALLERS }, (_, id) => caller(id)));
+  const elapsed = Number(process.hrtime.bigint() - started);
+  if (wrong > 0) throw new Error(`${wrong} wrong results: the benchmark measured nothing`);
+  return elapsed / (perCaller * CALLERS);
+}
+
+/** Median ns per item of each contender, measured in rounds that rotate the order. */
+async function rounds(names: string[], measure: (makeLoad: () => Load) => Promise<number>) {
   const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (const name of names) await measure(contenders[name]!); // warm-up
   for (let r = 0; r < ROUNDS; r++) {
@@ -78,25 +109,36 @@ async function main(): Promise<void> {
       samples[name]!.push(await measure(contenders[name]!));
     }
   }
-  const ns = Object.fromEntries(names.map((name) => [name, median(samples[name]!)]));
-  const ours = ns['batched-fn']!;
-  console.log(
-    `per-item cost, ${ITEMS} items in batches of ${BATCH}, median of ${ROUNDS} rounds (node ${process.version})\n`,
-  );
+  return Object.fromEntries(names.map((name) => [name, { median: median(samples[name]!), samples: samples[name]! }]));
+}
+
+function print(title: string, results: Awaited<ReturnType<typeof rounds>>): void {
+  const ours = results['batched-fn']!.median;
+  console.log(`\n${title}\n`);
   console.log(
     table(
       ['library', 'ns/item', 'vs batched-fn', 'min', 'max'],
-      names.map((name) => [
+      Object.entries(results).map(([name, { median, samples }]) => [
         name,
-        round(ns[name]!, 1),
-        `${round(ns[name]! / ours)}x`,
-        round(Math.min(...samples[name]!), 1),
-        round(Math.max(...samples[name]!), 1),
+        round(median, 1),
+        `${round(median / ours)}x`,
+        round(Math.min(...samples), 1),
+        round(Math.max(...samples), 1),
       ]),
     ),
   );
+}
+
+async function main(): Promise<void> {
+  console.log(`batched-fn from ${source}; node ${process.version}; medians of ${ROUNDS} alternating rounds`);
+  const bulk = await rounds(Object.keys(contenders), measureBulk);
+  print(`bulk: ${ITEMS} calls in one tick, batches of ${BATCH}`, bulk);
+  // The floor and batshit have no closed-loop form here (the floor only fires on full batches).
+  const closed = await rounds(['batched-fn', 'dataloader', 'promise-batcher'], measureClosedLoop);
+  print(`closed loop: ${CALLERS} callers, ${ITEMS} calls in all`, closed);
+  const ours = bulk['batched-fn']!.median;
   console.log(
-    `\noverhead: ns_per_item=${round(ours, 1)} dataloader_ratio=${round(ours / ns['dataloader']!, 3)} floor_ratio=${round(ours / ns['floor']!, 3)}`,
+    `\noverhead: ns_per_item=${round(ours, 1)} dataloader_ratio=${round(ours / bulk['dataloader']!.median, 3)} floor_ratio=${round(ours / bulk['floor']!.median, 3)} closed_loop_ratio=${round(closed['batched-fn']!.median / closed['dataloader']!.median, 3)}`,
   );
 }
 

@@ -52,8 +52,8 @@ export class Partition {
     this.#lanes = [new Lane(0)];
   }
 
-  add(entry: Entry<unknown>): void {
-    this.#laneFor(entry.priority).entries.push(entry);
+  add(entry: Entry<unknown>, priority: number): void {
+    this.#laneFor(priority).entries.push(entry);
     this.size++;
     this.cost += entry.cost;
   }
@@ -89,18 +89,37 @@ export class Partition {
    * over, so none starves. The first item always goes (no single item exceeds the budget).
    */
   take(limits: BatchLimits): Entry<unknown>[] {
-    const batch: Entry<unknown>[] = [];
+    // Counted first, so that the array is made at its size: no garbage from growing it.
+    const count = this.#fitting(limits);
+    const batch = new Array<Entry<unknown>>(count);
+    let taken = 0;
     let cost = 0;
     for (const lane of this.#lanes) {
-      for (let entry = lane.front(); entry !== undefined; entry = lane.front()) {
-        if (batch.length === limits.maxBatchSize) return this.#took(batch, cost);
-        if (batch.length > 0 && cost + entry.cost > limits.maxBatchCost) return this.#took(batch, cost);
+      for (let entry = lane.front(); entry !== undefined && taken < count; entry = lane.front()) {
         lane.head++;
         cost += entry.cost;
-        batch.push(entry);
+        batch[taken++] = entry;
       }
     }
     return this.#took(batch, cost);
+  }
+
+  /** How many items the next batch takes. */
+  #fitting(limits: BatchLimits): number {
+    const { maxBatchSize, maxBatchCost } = limits;
+    if (this.cost <= maxBatchCost) return Math.min(this.size, maxBatchSize); // the budget is no limit
+    let count = 0;
+    let cost = 0;
+    for (const lane of this.#lanes) {
+      for (let i = lane.head; i < lane.entries.length; i++) {
+        const entry = lane.entries[i]!;
+        if (entry.state !== QUEUED) continue;
+        if (count === maxBatchSize || (count > 0 && cost + entry.cost > maxBatchCost)) return count;
+        cost += entry.cost;
+        count++;
+      }
+    }
+    return count;
   }
 
   /** Every item queued here, in no particular order. */
@@ -145,15 +164,15 @@ export class BatchQueue {
   readonly #unkeyed = new Partition(undefined);
   readonly #keyed = new Map<unknown, Partition>();
 
-  /** Queues an item under its key (undefined: no key) and returns its partition. */
-  add(entry: Entry<unknown>, key: unknown): Partition {
+  /** Queues an item under its key (undefined: no key) and priority, and returns its partition. */
+  add(entry: Entry<unknown>, key: unknown, priority = 0): Partition {
     let partition = this.#unkeyed;
     if (key !== undefined) {
       let found = this.#keyed.get(key);
       if (found === undefined) this.#keyed.set(key, (found = new Partition(key)));
       partition = found;
     }
-    partition.add(entry);
+    partition.add(entry, priority);
     entry.partition = partition;
     this.size++;
     return partition;

@@ -90,9 +90,9 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       );
     }
 
-    const entry = new Entry(item, ++this.#seq, now(), priority, cost);
+    const entry = new Entry(item, ++this.#seq, now(), cost);
     const promise = promiseFor(entry) as Promise<O>;
-    const partition = this.#queue.add(entry, key);
+    const partition = this.#queue.add(entry, key, priority);
     // A call's own timeout wins over the option; Infinity means no deadline for this call.
     let timeout = call?.timeout ?? options.timeout;
     if (timeout === Infinity) timeout = undefined;
@@ -235,10 +235,11 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #dispatch(partition: Partition): void {
     const options = this.#options;
     const entries = this.#queue.take(partition, options) as Entry<I>[];
-    const items: I[] = [];
-    for (const entry of entries) {
+    const items = new Array<I>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       entry.state = RUNNING;
-      items.push(entry.item);
+      items[i] = entry.item;
     }
     const startedAt = exactNow();
     const batch = new RunningBatch(entries, options, startedAt - entries[0]!.enqueuedAt, startedAt);

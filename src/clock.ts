@@ -1,6 +1,7 @@
 /**
  * The engine's clock: monotonic milliseconds (`performance.now()`), so that stepping the
- * system time changes no window (SPEC §3).
+ * system time changes no window (SPEC §3). Stamps are whole ms, rounded down: small integers
+ * that V8 stores in an entry without boxing a number per call.
  *
  * Reading a clock costs about as much as the rest of a call's bookkeeping, so it is read at
  * most once per synchronous turn: calls made in one turn share a stamp, and a promise
@@ -14,10 +15,10 @@ const forget = (): void => {
   stamp = -1;
 };
 
-/** Milliseconds on a monotonic clock, shared by every call of the current turn. */
+/** Whole milliseconds on a monotonic clock, shared by every call of the current turn. */
 export function turnNow(): number {
   if (stamp < 0) {
-    stamp = performance.now();
+    stamp = Math.floor(performance.now());
     void Promise.resolve().then(forget);
   }
   return stamp;

@@ -38,9 +38,8 @@ export class Entry<I> {
   constructor(
     readonly item: I,
     readonly seq: number,
+    /** Whole ms on the monotonic clock: a small integer, which V8 keeps unboxed. */
     readonly enqueuedAt: number,
-    /** Higher goes first within its partition (SPEC §9). */
-    readonly priority: number,
     /** Its weight against `maxBatchCost`; 0 without a cost budget. */
     readonly cost: number,
   ) {}

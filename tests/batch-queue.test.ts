@@ -6,7 +6,7 @@ import { Entry, SETTLED } from '../src/entry.js';
 
 let seq = 0;
 beforeEach(() => (seq = 0));
-const entry = (item: string, { priority = 0, cost = 0 } = {}) => new Entry(item, ++seq, seq, priority, cost);
+const entry = (item: string, { cost = 0 } = {}) => new Entry(item, ++seq, seq, cost);
 const items = (batch: Entry<unknown>[]) => batch.map((e) => e.item);
 const limits = (maxBatchSize: number, maxBatchCost = Infinity): BatchLimits => ({ maxBatchSize, maxBatchCost });
 
@@ -45,11 +45,11 @@ test('cost and count: whichever runs out first ends the batch', () => {
 test('priority: higher first, arrival order within a priority; the window is the oldest item', () => {
   const queue = new BatchQueue();
   const partition = queue.add(entry('low1'), undefined);
-  queue.add(entry('high1', { priority: 5 }), undefined);
+  queue.add(entry('high1'), undefined, 5);
   queue.add(entry('low2'), undefined);
-  queue.add(entry('high2', { priority: 5 }), undefined);
-  queue.add(entry('neg', { priority: -1 }), undefined);
-  queue.add(entry('mid', { priority: 2 }), undefined);
+  queue.add(entry('high2'), undefined, 5);
+  queue.add(entry('neg'), undefined, -1);
+  queue.add(entry('mid'), undefined, 2);
   expect(partition.oldest()?.item).toBe('low1');
   expect(items(queue.take(partition, limits(3)))).toEqual(['high1', 'high2', 'mid']);
   expect(partition.oldest()?.item).toBe('low1');
@@ -59,7 +59,7 @@ test('priority: higher first, arrival order within a priority; the window is the
 test('priority with cost: the next item in priority order is the one that must fit', () => {
   const queue = new BatchQueue();
   const partition = queue.add(entry('low', { cost: 1 }), undefined);
-  queue.add(entry('high', { priority: 1, cost: 4 }), undefined);
+  queue.add(entry('high', { cost: 4 }), undefined, 1);
   expect(items(queue.take(partition, limits(8, 4)))).toEqual(['high']);
   expect(items(queue.take(partition, limits(8, 4)))).toEqual(['low']);
 });

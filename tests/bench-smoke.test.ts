@@ -20,7 +20,9 @@ function runBench(script: string, env: Record<string, string>, args: string[] = 
 test('bench:overhead prints its last line', () => {
   const run = runBench('overhead.ts', { ITEMS: '2000', ROUNDS: '1' });
   expect(run.stderr).toBe('');
-  expect(run.last).toMatch(/^overhead: ns_per_item=[\d.]+ dataloader_ratio=[\d.]+ floor_ratio=[\d.]+$/);
+  expect(run.last).toMatch(
+    /^overhead: ns_per_item=[\d.]+ dataloader_ratio=[\d.]+ floor_ratio=[\d.]+ closed_loop_ratio=[\d.]+$/,
+  );
 }, 60_000);
 
 test('bench:serve (the demo) serves a real model on three routes and prints its last line', () => {

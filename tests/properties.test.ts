@@ -3,7 +3,8 @@ import { batched } from '../src/index.js';
 
 // For random call schedules, sizes, delays and concurrency: every call settles exactly once
 // with its own result, no batch exceeds maxBatchSize, no more than `concurrency` batches run
-// at once, and batches go out in arrival order.
+// at once, and batches go out in arrival order. Each property has a generous time limit: a
+// loaded CI machine must not fail it.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
@@ -63,7 +64,7 @@ test('nothing is lost, nothing settles twice, limits hold', async () => {
     }),
     { numRuns: 300 },
   );
-});
+}, 120_000);
 
 type Behaviour = 'resolve' | 'reject' | 'throw' | 'hang' | 'wrongLength' | 'errorSlot';
 
@@ -184,7 +185,7 @@ test('under aborts, deadlines, queue caps, faults, hung batches, reconfiguration
     }),
     { numRuns: Number(process.env.PROPERTY_RUNS ?? 3_000) },
   );
-});
+}, 120_000);
 
 // SPEC §9 under random costs, keys and priorities, with aborts, deadlines, budget changes,
 // flushes and close: every call still settles exactly once with its own result, no batch
@@ -307,4 +308,4 @@ test('under random costs, keys and priorities: exactly once, within limits, keys
     }),
     { numRuns: Number(process.env.PROPERTY_RUNS ?? 1_000) },
   );
-});
+}, 120_000);
