@@ -18,7 +18,7 @@ export interface MlpShape {
 export const DEFAULT_SHAPE: MlpShape = { inputSize: 256, hiddenSize: 2048, hiddenLayers: 4, outputSize: 16 };
 
 /** Deterministic weights, so every run serves the same model. */
-function seededFloats(count: number, scale: number, seed: number): Float32Array {
+export function seededFloats(count: number, scale: number, seed: number): Float32Array {
   const values = new Float32Array(count);
   let state = seed >>> 0 || 1;
   for (let i = 0; i < count; i++) {
@@ -28,7 +28,7 @@ function seededFloats(count: number, scale: number, seed: number): Float32Array 
   return values;
 }
 
-function tensor(name: string, dims: number[], values: Float32Array): onnx.ITensorProto {
+export function tensor(name: string, dims: number[], values: Float32Array): onnx.ITensorProto {
   return {
     name,
     dims,

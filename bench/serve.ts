@@ -6,12 +6,12 @@
 //   npm run bench:serve           3 rounds of 4 s per point (ROUNDS, SECONDS to change)
 //   npm run demo                  the short version: 1 round of 2 s per point, < 1 minute
 import autocannon from 'autocannon';
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BatcherStats } from '../src/index.js';
 import { serveChart } from './chart.js';
+import { forkServer } from './fork.js';
 import { DEFAULT_SHAPE, Mlp, randomRow } from './model.js';
 import { FIXED_DELAY_MS, MAX_BATCH_SIZE } from './server.js';
 import { median, round, table } from './stats.js';
@@ -29,14 +29,6 @@ interface Point {
   p99: number;
   meanBatch: number;
   errors: number;
-}
-
-function forkServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(__dirname, 'server.ts'), [], { execArgv: ['--import', 'tsx'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
-    child.once('exit', (code) => reject(new Error(`the server exited with code ${code}`)));
-  });
 }
 
 async function stats(port: number): Promise<Record<string, BatcherStats>> {
@@ -81,7 +73,7 @@ async function main(): Promise<void> {
   );
   console.log(`load: autocannon, ${ROUNDS} round(s) × ${SECONDS} s per point, routes alternating\n`);
   const raw = await ceiling();
-  const { child, port } = await forkServer();
+  const { child, port } = await forkServer(join(__dirname, 'server.ts'));
   const body = JSON.stringify({ x: Array.from(randomRow(inputSize)) });
   const samples = new Map<string, Point[]>();
   try {

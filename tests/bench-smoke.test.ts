@@ -36,3 +36,9 @@ test('soak prints its last line and loses nothing', () => {
   expect(run.stderr).toBe('');
   expect(run.last).toMatch(/^soak: calls=20000 lost=0 heap_growth_mb=-?[\d.]+$/);
 }, 60_000);
+
+test('bench:lengths serves a variable-length model on five routes and prints its last line', () => {
+  const run = runBench('lengths.ts', { ROUNDS: '1', SECONDS: '1', CONNECTIONS: '8' });
+  expect(run.status).toBe(0);
+  expect(run.last).toMatch(/^lengths: speedup_vs_count=[\d.]+ p99_ratio=[\d.]+ speedup_vs_unbatched=[\d.]+$/);
+}, 120_000);
