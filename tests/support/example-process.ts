@@ -89,12 +89,18 @@ export function httpRequest(
   method: 'GET' | 'POST' = 'GET',
   body?: unknown,
   signal?: AbortSignal,
+  headers: Record<string, string> = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
       url,
-      { method, agent: false, signal, headers: payload ? { 'content-type': 'application/json' } : {} },
+      {
+        method,
+        agent: false,
+        signal,
+        headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
