@@ -153,7 +153,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const options = resolveOptions(mergeOptions(this.#options.given, partial));
     this.#options = options;
     // Queued items keep the cost and key they arrived with; one that no longer fits any batch
-    // would wait forever, so it leaves now, as it would have been refused on arrival.
+    // would wait forever, so it leaves now, as it would have been refused on arrival. All of
+    // them leave before the pump below, so none can be dispatched under the new budget.
     const tooCostly = [...this.#queue.queued()].filter((entry) => entry.cost > options.maxBatchCost);
     for (const entry of tooCostly) {
       const message = `${this.#name}: the item's cost ${entry.cost} is above maxBatchCost ${options.maxBatchCost} (changed by configure), so it can never fit in a batch`;
@@ -366,19 +367,26 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   /** Rejects the call when its signal aborts or its deadline passes, wherever it is then. */
   #watch(entry: Entry<unknown>, signal: AbortSignal | undefined, timeout: number | undefined): void {
-    const onAbort = (): void => this.#settle(entry, false, signal!.reason);
+    const onAbort = (): void => this.#leave(entry, signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer =
       timeout === undefined
         ? undefined
         : setTimeout(
-            () => this.#settle(entry, false, new TimeoutError(`${this.#name}: the call timed out after ${timeout} ms`)),
+            () => this.#leave(entry, new TimeoutError(`${this.#name}: the call timed out after ${timeout} ms`)),
             timeout,
           );
     entry.detach = () => {
       signal?.removeEventListener('abort', onAbort);
       if (timer !== undefined) clearTimeout(timer);
     };
+  }
+
+  /** A caller leaves early (abort, deadline); a queued item leaving may change what is due. */
+  #leave(entry: Entry<unknown>, reason: unknown): void {
+    const wasQueued = entry.state === QUEUED;
+    this.#settle(entry, false, reason);
+    if (wasQueued) this.#pump(); // the oldest item may have changed, or the queue emptied
   }
 
   /** The only place a call settles; a second settle of the same call is a no-op. */
@@ -405,7 +413,6 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     entry.batch = undefined;
     if (wasQueued) {
       this.#queue.remove(entry);
-      this.#pump(); // the front may have changed, or the queue emptied
     } else if (batch !== undefined && --batch.live === 0 && !batch.done) {
       // Every caller has gone: let the method stop early. Its batchTimeout may still free
       // the slot, but must not keep the process alive now that no call waits on it.

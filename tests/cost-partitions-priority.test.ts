@@ -161,6 +161,16 @@ describe('cost and maxBatchCost', () => {
   });
 });
 
+test('a lower budget rejects every queued item over it before any batch goes (found by the property test)', async () => {
+  const { fn, calls } = recordingBatchFn<string, string>(identity);
+  const embed = batched(fn, { delay: 10, cost: length, maxBatchCost: 2, partitionBy: (s) => s });
+  const queued = [track(embed('aa')), track(embed('bb'))];
+  embed.configure({ maxBatchCost: 1 });
+  await jest.advanceTimersByTimeAsync(10);
+  expect(queued.map((r) => (r.reason as Error).name)).toEqual(['RangeError', 'RangeError']);
+  expect(calls).toEqual([]);
+});
+
 describe('partitionBy', () => {
   const model = (request: { model: string; x: number }) => request.model;
 
