@@ -6,6 +6,7 @@ import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED 
 import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
 import { messageOf, mergeOptions, resolveOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
 import { LazyBatchContext, RunningBatch } from './running-batch.js';
+import { nextTurn, warn, type TurnHandle } from './runtime.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions } from './types.js';
 
 /** A batch method as the engine calls it: one result (or `Error`) per item, in order. */
@@ -40,7 +41,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   readonly #runningBatches = new Set<RunningBatch>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #immediate: ReturnType<typeof setImmediate> | undefined;
+  #immediate: TurnHandle | undefined;
   /** The item the delay timer waits for. */
   #timerSeq = 0;
 
@@ -197,7 +198,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #armTimer(): void {
     if (this.#queue.size === 0) return this.#clearTimers();
     if (this.#waitsForTurnEnd()) {
-      if (this.#seq > this.#dueSeq && this.#immediate === undefined) this.#immediate = setImmediate(this.#onTurnEnd);
+      if (this.#seq > this.#dueSeq && this.#immediate === undefined) this.#immediate = nextTurn(this.#onTurnEnd);
       return;
     }
     // While every slot is busy no timer is needed: the slot that frees pumps.
@@ -226,7 +227,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   #clearTimers(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#immediate?.cancel();
     this.#timer = undefined;
     this.#immediate = undefined;
   }
@@ -354,7 +355,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #warnOnce(message: string): void {
     if (this.#warnedAboutHook) return;
     this.#warnedAboutHook = true;
-    process.emitWarning(message, 'BatchedWarning');
+    warn(message, 'BatchedWarning');
   }
 
   // ---- settling one call -----------------------------------------------------------------
