@@ -13,7 +13,6 @@ const [runtime, version] =
 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function equal(actual, expected, what) {
   const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
