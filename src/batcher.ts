@@ -4,7 +4,14 @@ import { exactNow, turnNow as now } from './clock.js';
 import { describeValue, isError, plural } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED } from './entry.js';
 import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
-import { messageOf, mergeOptions, resolveOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
+import {
+  messageOf,
+  mergeOptions,
+  resolveOptions,
+  type BatchedOptions,
+  type BatchEvent,
+  type ResolvedOptions,
+} from './options.js';
 import { LazyBatchContext, RunningBatch } from './running-batch.js';
 import { nextTurn, warn, type TurnHandle } from './runtime.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions } from './types.js';
@@ -51,6 +58,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #rejected = 0;
   readonly #batchSizes: Record<number, number> = {};
   #warnedAboutHook = false;
+  /** What callers attached with `call.meta`, for `onBatch`; only calls that gave one are here. */
+  readonly #metas = new WeakMap<Entry<unknown>, unknown>();
 
   constructor(fn: BatchFn<I, O>, options: ResolvedOptions, name: string, thisArg?: unknown) {
     this.#fn = fn;
@@ -94,6 +103,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const entry = new Entry(item, ++this.#seq, now(), cost);
     const promise = promiseFor(entry) as Promise<O>;
     const partition = this.#queue.add(entry, key, priority);
+    if (call?.meta !== undefined) this.#metas.set(entry, call.meta);
     // A call's own timeout wins over the option; Infinity means no deadline for this call.
     let timeout = call?.timeout ?? options.timeout;
     if (timeout === Infinity) timeout = undefined;
@@ -339,10 +349,15 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #report(batch: RunningBatch, error: unknown): void {
     const { onBatch } = batch.options;
     if (onBatch === undefined) return;
-    const event = {
+    const event: BatchEvent = {
       size: batch.entries.length,
       queuedMs: batch.queuedMs,
       runMs: exactNow() - batch.startedAt,
+      startedAt: performance.timeOrigin + batch.startedAt,
+      items: batch.entries.map((entry) => ({
+        queuedMs: Math.max(0, batch.startedAt - entry.enqueuedAt),
+        meta: this.#metas.get(entry),
+      })),
       ...(error === undefined ? {} : { error }),
     };
     try {

@@ -2,6 +2,21 @@ import { compileCheck, type Check, type CheckSpec } from './checks.js';
 import { describeValue } from './describe.js';
 
 /**
+ * One item of a batch, as the `onBatch` hook sees it.
+ *
+ * @example
+ * ```ts
+ * onBatch: ({ items }) => items.forEach(({ queuedMs }) => queueWait.observe(queuedMs / 1_000))
+ * ```
+ */
+export interface BatchEventItem {
+  /** How long this item waited in the queue before its batch started, in ms. */
+  readonly queuedMs: number;
+  /** What its caller passed as `call.meta` (a trace context, say), or undefined. */
+  readonly meta: unknown;
+}
+
+/**
  * What the `onBatch` hook receives after each batch settles.
  *
  * @example
@@ -16,6 +31,10 @@ export interface BatchEvent {
   readonly queuedMs: number;
   /** How long the batch method ran, in ms (until it settled or `batchTimeout` fired). */
   readonly runMs: number;
+  /** When the batch method was called, in ms since the Unix epoch (sub-ms precision), e.g. a span's start time. */
+  readonly startedAt: number;
+  /** One entry per item, in batch order: its queue wait and its caller's `meta`. */
+  readonly items: readonly BatchEventItem[];
   /** The batch-level failure, if any: what the method threw, a `BatchContractError` or a `BatchTimeoutError`. */
   readonly error?: unknown;
 }

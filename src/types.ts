@@ -28,6 +28,13 @@ export interface CallOptions {
    * @example `{ priority: request.headers['x-interactive'] ? 1 : 0 }`
    */
   readonly priority?: number;
+  /**
+   * Anything the caller wants to travel with its item to the `onBatch` hook (in
+   * `event.items[i].meta`), such as its trace context; the library never reads it.
+   * @default undefined
+   * @example `{ meta: trace.getActiveSpan()?.spanContext() }`
+   */
+  readonly meta?: unknown;
 }
 
 /**

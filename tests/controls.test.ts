@@ -436,9 +436,29 @@ describe('onBatch', () => {
     void predict(3).catch(() => undefined);
     await jest.advanceTimersByTimeAsync(27);
     expect(events).toEqual([
-      { size: 2, queuedMs: 20, runMs: 7 },
-      { size: 1, queuedMs: 20, runMs: 7, error: failure },
+      { size: 2, queuedMs: 20, runMs: 7, startedAt: expect.any(Number), items: expect.any(Array) },
+      { size: 1, queuedMs: 20, runMs: 7, startedAt: expect.any(Number), items: expect.any(Array), error: failure },
     ]);
+    // When the batch started, on the wall clock: the second 27 ms after the first.
+    expect(events[1]!.startedAt - events[0]!.startedAt).toBeCloseTo(27, 5);
+  });
+
+  test("reports each item's queue wait and its caller's `meta`, in batch order", async () => {
+    const events: BatchEvent[] = [];
+    const predict = batched(async (xs: string[]) => xs, { delay: 20, onBatch: (event) => events.push(event) });
+    const traceA = { traceId: 'a' };
+    void predict('first', { meta: traceA });
+    await jest.advanceTimersByTimeAsync(15);
+    void predict('second'); // no meta
+    void predict('third', { meta: 'request-3' });
+    await jest.advanceTimersByTimeAsync(5);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.items).toEqual([
+      { queuedMs: 20, meta: traceA },
+      { queuedMs: 5, meta: undefined },
+      { queuedMs: 5, meta: 'request-3' },
+    ]);
+    expect(events[0]!.items[0]!.meta).toBe(traceA); // passed through, not copied
   });
 
   test('a hook that throws never breaks the batcher', async () => {

@@ -2,7 +2,7 @@
 // which it finds in the `design:paramtypes` metadata that emitDecoratorMetadata writes; the
 // same metadata lets @Batched check that `predict` is declared to take a batch (SPEC §6).
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
-import { Batched, batcherOf, type BatchResults, type CallOptions } from 'batched-fn';
+import { Batched, closeBatchers, type BatchResults, type CallOptions } from 'batched-fn';
 import { Mlp } from '../../bench/model.js';
 import { CLASSIFIER_BATCHING, classify } from '../model.js';
 
@@ -16,9 +16,12 @@ export class ClassifierService implements BeforeApplicationShutdown, OnApplicati
     return classify(this.mlp, batch);
   }
 
-  /** Nest runs this before it closes the HTTP server: answer everything queued first. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await batcherOf(this, 'predict').close();
+  /**
+   * Nest runs this before it closes the HTTP server: every batcher of this provider answers
+   * what is queued and waits for the model to return, so releasing it below is safe.
+   */
+  beforeApplicationShutdown(): Promise<void> {
+    return closeBatchers(this);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,8 +1,7 @@
 import { ServerResponse } from 'node:http';
-import { Body, Controller, Get, HttpCode, HttpException, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { batcherOf } from 'batched-fn';
 import { abortOnHangUp } from '../hang-up.js';
-import { errorBody, statusFor } from '../http-errors.js';
 import { ClassifierService } from './classifier.service.js';
 
 export class PredictBody {
@@ -20,11 +19,8 @@ export class PredictController {
     // passthrough: Nest still sends what this returns; the response is only watched for a hang-up.
     @Res({ passthrough: true }) response: ServerResponse,
   ): Promise<{ scores: number[] }> {
-    try {
-      return { scores: await this.classifier.predict(body?.features, { signal: abortOnHangUp(response) }) };
-    } catch (error) {
-      throw new HttpException(errorBody(error), statusFor(error));
-    }
+    // A failure propagates: BatchedErrorFilter turns it into its HTTP status.
+    return { scores: await this.classifier.predict(body?.features, { signal: abortOnHangUp(response) }) };
   }
 
   @Get('stats')

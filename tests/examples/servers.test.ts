@@ -24,3 +24,32 @@ describe.each([['example:fastify'], ['example:express'], ['example:nestjs']])('%
     expect(server.output()).toContain('SIGTERM: closing');
   }, 60_000);
 });
+
+// The NestJS example maps the library's errors with an exception filter: a full queue is 503
+// at once, a deadline 504. A one-minute window keeps the first two requests queued.
+test('example:nestjs answers a full queue with 503 and a passed deadline with 504', async () => {
+  const server = await startExample('example:nestjs', {
+    BATCH_DELAY_MS: '60000',
+    MAX_QUEUE_SIZE: '2',
+    CALL_TIMEOUT_MS: '500',
+  });
+  const queued = [1, 2].map(() => httpRequest(`${server.url}/predict`, 'POST', { features: [1, 2, 3, 4] }));
+  await until(async () => ((await httpRequest(`${server.url}/stats`)).json() as { queued: number }).queued === 2);
+
+  const refused = await httpRequest(`${server.url}/predict`, 'POST', { features: [1, 2, 3, 4] });
+  expect(refused.status).toBe(503);
+  expect((refused.json() as { error: string }).error).toBe(
+    'ClassifierService.predict: the queue is full (maxQueueSize: 2); try again later',
+  );
+  for (const answer of await Promise.all(queued)) {
+    expect(answer.status).toBe(504);
+    expect((answer.json() as { error: string }).error).toBe(
+      'ClassifierService.predict: the call timed out after 500 ms',
+    );
+  }
+  expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+}, 60_000);
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
