@@ -33,7 +33,7 @@ export function traceBatches(batcher: BatcherControls, tracer: Tracer, spanName:
           isSpanContext(meta) ? [{ context: meta, attributes: { [ATTRIBUTES.queueWaitMs]: queuedMs } }] : [],
         ),
       });
-      if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+      if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
       span.end(startedAt + runMs);
     },
   });
@@ -49,11 +49,15 @@ export async function inRequestSpan<T>(
   try {
     return await call(span.spanContext());
   } catch (error) {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
     throw error;
   } finally {
     span.end();
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : JSON.stringify(error);
 }
 
 function isSpanContext(value: unknown): value is SpanContext {
