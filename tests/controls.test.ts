@@ -435,7 +435,8 @@ describe('onBatch', () => {
     fail = true;
     void predict(3).catch(() => undefined);
     await jest.advanceTimersByTimeAsync(27);
-    const [anyNumber, anyArray]: unknown[] = [expect.any(Number), expect.any(Array)];
+    const anyNumber: unknown = expect.any(Number);
+    const anyArray: unknown = expect.any(Array);
     expect(events).toEqual([
       { size: 2, queuedMs: 20, runMs: 7, startedAt: anyNumber, items: anyArray },
       { size: 1, queuedMs: 20, runMs: 7, startedAt: anyNumber, items: anyArray, error: failure },
