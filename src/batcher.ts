@@ -1,3 +1,4 @@
+import { AutoPolicy } from './auto-policy.js';
 import { BatchQueue, type Partition } from './batch-queue.js';
 import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
 import { exactNow, turnNow as now } from './clock.js';
@@ -44,6 +45,12 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #seq = 0;
   /** Items with `seq <= #dueSeq` may be dispatched now: their wait ended, or `flush()` asked. */
   #dueSeq = 0;
+  /** Items with `seq <= #flushedSeq` were flushed: they go without asking the 'auto' policy. */
+  #flushedSeq = 0;
+  /** With `delay: 'auto'`, what decides whether a batch waits for company (SPEC §5). */
+  #auto: AutoPolicy | undefined;
+  /** The 'auto' policy asked for one more turn. */
+  #autoWaits = false;
   #closed = false;
 
   readonly #runningBatches = new Set<RunningBatch>();
@@ -66,6 +73,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#options = options;
     this.#name = name;
     this.#thisArg = thisArg;
+    this.#auto = options.delay === 'auto' ? new AutoPolicy() : undefined;
   }
 
   /** Queues one item; the promise settles with its own result. */
@@ -103,6 +111,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const entry = new Entry(item, ++this.#seq, now(), cost);
     const promise = promiseFor(entry) as Promise<O>;
     const partition = this.#queue.add(entry, key, priority);
+    this.#auto?.arrived(exactNow());
     if (call?.meta !== undefined) this.#metas.set(entry, call.meta);
     // A call's own timeout wins over the option; Infinity means no deadline for this call.
     let timeout = call?.timeout ?? options.timeout;
@@ -122,6 +131,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   flush(): void {
     this.#dueSeq = this.#seq;
+    this.#flushedSeq = this.#seq;
     this.#pump();
   }
 
@@ -157,12 +167,14 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       rejected: this.#rejected,
       meanBatchSize: this.#batches === 0 ? 0 : this.#items / this.#batches,
       batchSizes: { ...this.#batchSizes },
+      ...(this.#auto === undefined ? {} : { auto: this.#auto.stats() }),
     };
   }
 
   configure(partial: BatchedOptions<I, O>): void {
     const options = resolveOptions(mergeOptions(this.#options.given, partial));
     this.#options = options;
+    this.#auto = options.delay === 'auto' ? (this.#auto ?? new AutoPolicy()) : undefined;
     // Queued items keep the cost and key they arrived with; one that no longer fits any batch
     // would wait forever, so it leaves now, as it would have been refused on arrival. All of
     // them leave before the pump below, so none can be dispatched under the new budget.
@@ -200,15 +212,27 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       // Of the due partitions, the one that has waited longest goes first.
       const partition = this.#queue.oldest(this.#isDue);
       if (partition === undefined) break;
+      if (this.#waitsForCompany(partition)) {
+        this.#autoWaits = true; // the turn-end hop below asks again
+        break;
+      }
       this.#dispatch(partition);
     }
     this.#armTimer();
   }
 
+  /** 'auto' only: a batch that could go now waits a turn for company when the policy says so. */
+  #waitsForCompany(partition: Partition): boolean {
+    if (this.#auto === undefined || this.#closed || partition.isFull(this.#options)) return false;
+    const oldest = partition.oldest()!;
+    return oldest.seq > this.#flushedSeq && this.#auto.shouldWait(exactNow(), oldest.enqueuedAt);
+  }
+
   #armTimer(): void {
     if (this.#queue.size === 0) return this.#clearTimers();
     if (this.#waitsForTurnEnd()) {
-      if (this.#seq > this.#dueSeq && this.#immediate === undefined) this.#immediate = nextTurn(this.#onTurnEnd);
+      const turnNeeded = this.#seq > this.#dueSeq || this.#autoWaits;
+      if (turnNeeded && this.#immediate === undefined) this.#immediate = nextTurn(this.#onTurnEnd);
       return;
     }
     // While every slot is busy no timer is needed: the slot that frees pumps.
@@ -231,6 +255,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   readonly #onTurnEnd = (): void => {
     this.#immediate = undefined;
+    this.#autoWaits = false;
     this.#dueSeq = this.#seq;
     this.#pump();
   };
@@ -257,6 +282,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const batch = new RunningBatch(entries, options, startedAt - entries[0]!.enqueuedAt, startedAt);
     for (const entry of entries) entry.batch = batch;
     this.#runningBatches.add(batch);
+    this.#auto?.started(batch.queuedMs);
     this.#batches++;
     this.#items += entries.length;
     this.#batchSizes[entries.length] = (this.#batchSizes[entries.length] ?? 0) + 1;
@@ -342,6 +368,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     batch.done = true;
     if (batch.timer !== undefined) clearTimeout(batch.timer);
     this.#runningBatches.delete(batch);
+    this.#auto?.finished(batch.entries.length, exactNow() - batch.startedAt, this.#queue.size > 0);
     releaseDrains(batch.drains);
     batch.drains = undefined;
   }

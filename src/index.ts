@@ -9,7 +9,15 @@ export { Batched, batched, batcherOf, closeBatchers, getBatchedOptions } from '.
 export type { BatchedDecorator, BatchedFunction, BatchedOptionsSpec } from './batched.js';
 export type { BatchedOptions, BatchEvent, BatchEventItem } from './options.js';
 export type { CheckSpec } from './checks.js';
-export type { Batch, BatchContext, BatcherControls, BatcherStats, BatchResults, CallOptions } from './types.js';
+export type {
+  AutoStats,
+  Batch,
+  BatchContext,
+  BatcherControls,
+  BatcherStats,
+  BatchResults,
+  CallOptions,
+} from './types.js';
 export {
   BatchedError,
   BatchContractError,

@@ -111,6 +111,27 @@ export interface BatcherStats {
   readonly meanBatchSize: number;
   /** How many batches had each size: `{ 4: 10, 2: 1 }`. */
   readonly batchSizes: Readonly<Record<number, number>>;
+  /** With `delay: 'auto'`, what it has learnt and how long it let the last batch wait (SPEC §5). */
+  readonly auto?: AutoStats;
+}
+
+/**
+ * What `delay: 'auto'` has learnt, from `stats().auto`.
+ *
+ * @example
+ * ```ts
+ * const { meanRunMs, lastWaitMs } = batcherOf(model, 'predict').stats().auto ?? {};
+ * ```
+ */
+export interface AutoStats {
+  /** Moving mean of a batch's run time, in ms. */
+  readonly meanRunMs: number;
+  /** Moving mean of the batch size. */
+  readonly meanBatchSize: number;
+  /** How long the last batch's oldest item waited, in ms. */
+  readonly lastWaitMs: number;
+  /** The longest it will let an item wait for company now: half `meanRunMs`, at most 10 ms. */
+  readonly maxWaitMs: number;
 }
 
 /**

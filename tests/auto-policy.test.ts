@@ -1,0 +1,84 @@
+import { AUTO_MAX_WAIT_MS, AutoPolicy } from '../src/auto-policy.js';
+
+// The 'auto' policy's decisions on their own (SPEC §5), with made-up times in ms.
+
+/** A policy that has seen `batches` batches of `size` items, each taking `runMs`. */
+function trained(size: number, runMs: number, batches = 10): AutoPolicy {
+  const policy = new AutoPolicy();
+  for (let i = 0; i < batches; i++) {
+    policy.started(0);
+    policy.finished(size, runMs, false);
+  }
+  return policy;
+}
+
+test('before any batch has run it never waits', () => {
+  expect(new AutoPolicy().shouldWait(0, 0)).toBe(false);
+  expect(new AutoPolicy().maxWaitMs).toBe(0);
+});
+
+test('it waits at most half the mean run time of a batch, and never more than the cap', () => {
+  expect(trained(4, 6).maxWaitMs).toBe(3);
+  expect(trained(4, 100).maxWaitMs).toBe(AUTO_MAX_WAIT_MS);
+  const policy = trained(4, 6);
+  expect(policy.shouldWait(3, 0)).toBe(false); // waited 3 ms already
+});
+
+test('its means follow the load: a plain mean at first, then a moving one', () => {
+  const policy = trained(2, 10, 8);
+  expect(policy.stats()).toMatchObject({ meanRunMs: 10, meanBatchSize: 2 });
+  for (let i = 0; i < 40; i++) policy.finished(30, 2, false);
+  expect(policy.stats().meanRunMs).toBeCloseTo(2, 1);
+  expect(policy.stats().meanBatchSize).toBeCloseTo(30, 0);
+});
+
+test('after a batch finishes with calls waiting, it waits exactly one turn, then sends', () => {
+  const policy = trained(8, 10);
+  policy.finished(8, 10, true);
+  expect(policy.shouldWait(100, 100)).toBe(true);
+  policy.arrived(100); // the turn brought a call: still, only one turn
+  expect(policy.shouldWait(100.01, 100)).toBe(false);
+});
+
+test('with no company lately (mean size <= 1.5), a call to an idle model goes at once', () => {
+  const policy = trained(1, 10);
+  policy.arrived(100);
+  expect(policy.shouldWait(100, 100)).toBe(false);
+});
+
+test('with company lately, it gathers while calls keep arriving, and stops when they stop', () => {
+  const policy = trained(6, 10);
+  policy.arrived(100);
+  expect(policy.shouldWait(100, 100)).toBe(true); // first turn
+  policy.arrived(100.1);
+  expect(policy.shouldWait(100.1, 100)).toBe(true); // that turn brought a call
+  expect(policy.shouldWait(100.3, 100)).toBe(true); // none, but the last came 0.2 ms ago
+  expect(policy.shouldWait(100.4, 100)).toBe(false); // none for 0.3 ms: go
+  expect(policy.stats().maxWaitMs).toBe(5);
+});
+
+test('calls that never stop arriving still wait no longer than the bound', () => {
+  const policy = trained(6, 10);
+  let now = 100;
+  let turns = 0;
+  for (; turns < 1_000; turns++, now += 0.1) {
+    policy.arrived(now);
+    if (!policy.shouldWait(now, 100)) break;
+  }
+  expect(now - 100).toBeGreaterThanOrEqual(5 - 1e-9);
+  expect(now - 100).toBeLessThan(5.2);
+});
+
+test('a frozen clock cannot make it wait forever', () => {
+  const policy = trained(6, 10);
+  policy.arrived(100); // and the clock stays at 100: the last call always looks recent
+  let turns = 0;
+  while (policy.shouldWait(100, 100)) turns++;
+  expect(turns).toBe(64);
+});
+
+test('a new batch starts a new gathering and records its wait', () => {
+  const policy = trained(6, 10);
+  policy.started(2.5);
+  expect(policy.stats().lastWaitMs).toBe(2.5);
+});
