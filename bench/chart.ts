@@ -62,7 +62,7 @@ export function serveChart(throughput: Series[], p99: Series[], caption: string)
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH * 2}" height="${HEIGHT + 48}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 ${panel('Throughput (req/s, higher is better)', 'req/s', throughput, 0, false)}
-${panel('p99 latency (ms, log scale, lower is better)', 'ms', p99, WIDTH, true)}
+${panel('server-side p99 latency (ms, log scale, lower is better)', 'ms', p99, WIDTH, true)}
 ${legend}
 <text x="${WIDTH}" y="${HEIGHT + 40}" text-anchor="middle" font-size="11" fill="#555">${caption}</text>
 </svg>

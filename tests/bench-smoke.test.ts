@@ -25,10 +25,12 @@ test('bench:overhead prints its last line', () => {
   );
 }, 60_000);
 
-test('bench:serve (the demo) serves a real model on three routes and prints its last line', () => {
-  const run = runBench('serve.ts', { ROUNDS: '1', SECONDS: '1', CONCURRENCY: '1,4' }, ['--demo']);
+test('bench:serve (the demo) serves a real model on six routes and prints its last line', () => {
+  const run = runBench('serve.ts', { ROUNDS: '1', SECONDS: '1', CONCURRENCY: '1,4', OPEN_LOAD: '0.5' }, ['--demo']);
   expect(run.status).toBe(0);
-  expect(run.last).toMatch(/^serve: speedup_c64=[\d.]+ auto_p50_c1=[\d.]+ auto_rps_c64=[\d.]+ ceiling_c64=[\d.]+$/);
+  expect(run.last).toMatch(
+    /^serve: speedup_c64=[\d.]+ ceiling_c64=[\d.]+ auto_p50_c1=[\d.]+ auto_rps_min=[\d.]+ auto_p99_max=[\d.]+$/,
+  );
 }, 120_000);
 
 test('soak prints its last line and loses nothing', () => {

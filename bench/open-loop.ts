@@ -1,0 +1,82 @@
+// An open-loop load generator: requests sent at a fixed mean rate with Poisson arrivals
+// (exponential gaps), whether or not earlier ones were answered, as real traffic does. Each
+// latency counts from when the request was due to be sent, so a lagging generator shows up
+// in the client figure instead of hiding the queue (no coordinated omission).
+import { Agent, request } from 'node:http';
+
+export interface OpenLoopResult {
+  sent: number;
+  completed: number;
+  errors: number;
+  /** Client-side latencies in ms, from each request's scheduled send time. */
+  latencies: number[];
+  /** Completed requests per second, over the time from the first send to the last answer. */
+  rps: number;
+}
+
+export async function openLoop(url: string, rate: number, seconds: number, body: string): Promise<OpenLoopResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1_024 });
+  const target = new URL(url);
+  const latencies: number[] = [];
+  let [sent, completed, errors, outstanding] = [0, 0, 0, 0];
+  const start = performance.now();
+  const end = start + seconds * 1_000;
+  let next = start;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let scheduling = true;
+  let lastAnswer = start;
+
+  const fire = (dueAt: number): void => {
+    sent++;
+    outstanding++;
+    const req = request(
+      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) {
+            completed++;
+            lastAnswer = performance.now();
+            latencies.push(lastAnswer - dueAt);
+          } else errors++;
+          settle();
+        });
+      },
+    );
+    req.on('error', () => (errors++, settle()));
+    req.setHeader('content-type', 'application/json');
+    req.end(body);
+  };
+  const settle = (): void => {
+    outstanding--;
+    if (!scheduling && outstanding === 0) finish();
+  };
+  const tick = (): void => {
+    const now = performance.now();
+    while (next <= now && next < end) {
+      fire(next);
+      next += (-Math.log(1 - Math.random()) * 1_000) / rate;
+    }
+    if (next < end) setTimeout(tick, Math.max(0, next - performance.now()));
+    else {
+      scheduling = false;
+      if (outstanding === 0) finish();
+    }
+  };
+  tick();
+  // Requests still unanswered 10 s after the last was sent count as errors.
+  const giveUp = setTimeout(finish, seconds * 1_000 + 10_000);
+  await finished;
+  clearTimeout(giveUp);
+  errors += outstanding;
+  agent.destroy();
+  // A server that cannot keep up answers late: its rate is what it answered, over that longer time.
+  return {
+    sent,
+    completed,
+    errors,
+    latencies,
+    rps: (completed * 1_000) / Math.max(seconds * 1_000, lastAnswer - start),
+  };
+}
