@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the package as a user gets it: pack it, install the tarball into empty folders,
 # import it from CommonJS and ESM, and compile + run a decorated consumer with each
-# TypeScript version in legacy and standard decorator modes.
+# TypeScript version in legacy and standard decorator modes; every ```ts block of the README
+# compiles there too, strict.
 # Usage: bash scripts/check-consumer.sh [ts-version ...]   (default: 5.9 6.0 7.0)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,12 +38,16 @@ for version in "${versions[@]}"; do
   mkdir "$dir" && cd "$dir"
   npm init -y >/dev/null
   npm install --silent --no-audit --no-fund "$tarball" "typescript@~$version" reflect-metadata @types/node@20
-  cp "$root/scripts/consumer/consumer.ts" .
+  cp "$root/scripts/consumer/consumer.ts" "$root/scripts/consumer/readme-prelude.d.ts" .
+  blocks=$(node "$root/scripts/readme-blocks.mjs" .)
   for mode in legacy standard; do
     flags=(--strict --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir "out-$mode" --skipLibCheck false)
     [ "$mode" = legacy ] && flags+=(--experimentalDecorators --emitDecoratorMetadata)
     ./node_modules/.bin/tsc "${flags[@]}" consumer.ts
     echo "typescript $(./node_modules/.bin/tsc --version | awk '{print $NF}') $mode: $(node "out-$mode/consumer.js")"
+    # Every TypeScript block of the README, in a strict project (SPEC §1.1).
+    ./node_modules/.bin/tsc "${flags[@]}" --noEmit readme-prelude.d.ts readme-*.mts
+    echo "typescript $(./node_modules/.bin/tsc --version | awk '{print $NF}') $mode: $blocks README blocks compile"
   done
 done
 echo "consumer check passed"
