@@ -1,10 +1,11 @@
 // The server of the variable-length benchmark: Fastify over one text encoder (bench/encoder.ts),
 // five routes that differ only in how requests are batched. A request names its text's length;
-// the server makes that many token vectors. Latency is also measured here, from the server's
-// own hooks (request received → response sent), so a starving load generator cannot decide
-// the result. Run as a child process by lengths.ts; it exits when its parent goes.
+// the server makes that many token vectors. Latency is also measured here (bench-server.ts),
+// so a starving load generator cannot decide the result. Run as a child process by
+// lengths.ts; it exits when its parent goes.
 import Fastify from 'fastify';
-import { batched, type BatchedFunction, type BatchedOptions, type BatcherStats } from '../src/index.js';
+import { batched, type BatchedFunction, type BatchedOptions } from '../src/index.js';
+import { listenLocally, serveAsChild, serveStats } from './bench-server.js';
 import { Encoder, tokens } from './encoder.js';
 
 export const MAX_BATCH_SIZE = 32;
@@ -42,32 +43,15 @@ export async function startServer(): Promise<{ port: number; close: () => Promis
   }
 
   const app = Fastify({ logger: false });
-  const started = new WeakMap<object, number>();
-  let latencies: number[] = [];
-  app.addHook('onRequest', async (request) => void started.set(request, performance.now()));
-  app.addHook('onResponse', async (request) => {
-    const since = started.get(request);
-    if (since !== undefined && request.url !== '/stats') latencies.push(performance.now() - since);
-  });
+  serveStats(app, () => Object.fromEntries(Object.entries(batchers).map(([name, fn]) => [name, fn.stats()])));
   for (const [name, encode] of routes) {
     app.post<{ Body: { length: number } }>(`/${name}`, async (request) => {
       const y = await encode(request.body.length);
       return { y: Array.from(y) };
     });
   }
-  // Server-side latencies since the last call (which resets them), and the batchers' stats.
-  app.get('/stats', async (): Promise<{ latencies: number[]; batchers: Record<string, BatcherStats> }> => {
-    const taken = latencies;
-    latencies = [];
-    return {
-      latencies: taken,
-      batchers: Object.fromEntries(Object.entries(batchers).map(([name, fn]) => [name, fn.stats()])),
-    };
-  });
 
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocally(app);
   return {
     port,
     close: async () => {
@@ -78,9 +62,4 @@ export async function startServer(): Promise<{ port: number; close: () => Promis
   };
 }
 
-if (require.main === module) {
-  void startServer().then(({ port, close }) => {
-    process.send?.({ port });
-    process.on('disconnect', () => void close().then(() => process.exit(0)));
-  });
-}
+if (require.main === module) serveAsChild(startServer);

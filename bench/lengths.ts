@@ -10,10 +10,10 @@
 import autocannon from 'autocannon';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { BatcherStats } from '../src/index.js';
+import type { ServerStats } from './bench-server.js';
 import { forkServer } from './fork.js';
 import { CONCURRENCY, DELAY_MS, MAX_BATCH_SIZE, MAX_BATCH_TOKENS } from './lengths-server.js';
-import { median, round, table } from './stats.js';
+import { median, percentile, round, table } from './stats.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 4);
@@ -36,15 +36,9 @@ interface Sample {
   generatorCpu: number;
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function serverStats(port: number) {
+async function serverStats(port: number): Promise<ServerStats> {
   const response = await fetch(`http://127.0.0.1:${port}/stats`);
-  return (await response.json()) as { latencies: number[]; batchers: Record<string, BatcherStats> };
+  return (await response.json()) as ServerStats;
 }
 
 async function measure(port: number, route: Route, seconds: number): Promise<Sample> {
@@ -70,8 +64,8 @@ async function measure(port: number, route: Route, seconds: number): Promise<Sam
   return {
     rps: result.requests.average,
     clientP99: result.latency.p99,
-    serverP50: percentile(after.latencies, 50),
-    serverP99: percentile(after.latencies, 99),
+    serverP50: percentile(after.latencies[route] ?? [], 50),
+    serverP99: percentile(after.latencies[route] ?? [], 99),
     meanBatch: a && b ? (a.items - b.items) / Math.max(1, a.batches - b.batches) : 1,
     errors: result.errors + result.timeouts + result.non2xx,
     generatorCpu,

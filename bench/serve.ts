@@ -18,8 +18,9 @@ import { serveChart } from './chart.js';
 import { forkServer } from './fork.js';
 import { DEFAULT_SHAPE, Mlp, randomRow } from './model.js';
 import { openLoop } from './open-loop.js';
-import { MAX_BATCH_SIZE, ROUTES, type ServerStats } from './server.js';
-import { median, round, table } from './stats.js';
+import type { ServerStats } from './bench-server.js';
+import { MAX_BATCH_SIZE, ROUTES } from './server.js';
+import { median, percentile, round, table } from './stats.js';
 
 const demo = process.argv.includes('--demo');
 const ROUNDS = Number(process.env.ROUNDS ?? (demo ? 1 : 3));
@@ -40,12 +41,6 @@ interface Point {
   meanBatch: number;
   errors: number;
   generatorCpu: number;
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function serverStats(port: number): Promise<ServerStats> {

@@ -16,3 +16,10 @@ export function table(header: string[], rows: (string | number)[][]): string {
 }
 
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+/** The p-th percentile (0..100) of `values`, NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
