@@ -4,24 +4,15 @@ import {
   QueueFullError,
   TimeoutError,
   batched,
-  type BatchContext,
   type BatchEvent,
 } from '../src/index.js';
-import { flushMicrotasks, recordingBatchFn, track } from './support/recorder.js';
+import { flushMicrotasks, manualBatchFn, recordingBatchFn, track } from './support/recorder.js';
 
 // SPEC §4 (queue, abort, deadlines, batchTimeout, close) and §7 (flush, drain, close, stats, configure).
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 const identity = (x: number) => x;
-
-/** A batch method whose batches stay running until the test settles them. */
-function manualBatchFn() {
-  const batches: { items: number[]; context: BatchContext; resolve: (values: number[]) => void }[] = [];
-  const fn = (items: number[], context: BatchContext) =>
-    new Promise<number[]>((resolve) => batches.push({ items: [...items], context, resolve }));
-  return { fn, batches };
-}
 
 describe('maxQueueSize', () => {
   test('past it, a call rejects at once with QueueFullError; the queued ones still run', async () => {
@@ -40,7 +31,7 @@ describe('maxQueueSize', () => {
   });
 
   test('counts only waiting items, not running ones', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0, maxBatchSize: 2, maxQueueSize: 2 });
     void predict(1);
     void predict(2); // a full batch: dispatched, no longer queued
@@ -90,7 +81,7 @@ describe('abort and deadlines', () => {
   });
 
   test('an abort while its batch runs rejects at once; the batch goes on and that result is dropped', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0 });
     const controller = new AbortController();
     const leaving = track(predict(1, { signal: controller.signal }));
@@ -130,7 +121,7 @@ describe('abort and deadlines', () => {
   });
 
   test('the `timeout` option is the default deadline, and a per-call timeout overrides it', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0, timeout: 50 });
     const byOption = track(predict(1));
     const byCall = track(predict(2, { timeout: 80 }));
@@ -143,7 +134,7 @@ describe('abort and deadlines', () => {
   });
 
   test('a per-call `timeout: Infinity` means no deadline for that call, whatever the option says', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0, timeout: 50 });
     const unbounded = track(predict(1, { timeout: Infinity }));
     const bounded = track(predict(2));
@@ -156,7 +147,7 @@ describe('abort and deadlines', () => {
   });
 
   test("the batch's signal aborts when every caller has gone", async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0 });
     const controllers = [new AbortController(), new AbortController()];
     controllers.forEach((c, i) => void predict(i, { signal: c.signal }).catch(() => undefined));
@@ -180,7 +171,7 @@ describe('abort and deadlines', () => {
 
 describe('batchTimeout', () => {
   test('a hung batch rejects its callers with BatchTimeoutError and frees its slot', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0, maxBatchSize: 2, batchTimeout: 100 });
     const hung = [track(predict(1)), track(predict(2))];
     const next = track(predict(3));
@@ -212,7 +203,7 @@ describe('flush()', () => {
   });
 
   test('respects the slots: flushed items go when a slot frees', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 1_000, maxBatchSize: 1 });
     void predict(1);
     void predict(2);
@@ -226,7 +217,7 @@ describe('flush()', () => {
 
 describe('drain()', () => {
   test('resolves when everything queued or running at the call has settled', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 10 });
     void predict(1);
     await jest.advanceTimersByTimeAsync(10); // [1] running
@@ -242,7 +233,7 @@ describe('drain()', () => {
   });
 
   test('waits for a batch method still running after all its callers timed out', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0 });
     const gone = track(predict(1, { timeout: 50 }));
     await jest.advanceTimersByTimeAsync(50);
@@ -258,7 +249,7 @@ describe('drain()', () => {
   });
 
   test('stops waiting for an abandoned batch once its batchTimeout passes', async () => {
-    const { fn } = manualBatchFn();
+    const { fn } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0, batchTimeout: 300 });
     const controller = new AbortController();
     void predict(1, { signal: controller.signal }).catch(() => undefined);
@@ -299,7 +290,7 @@ describe('close()', () => {
 
 describe('close() and a method still running', () => {
   test('waits for a batch method whose every caller timed out, so releasing the model after it is safe', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0 });
     void predict(1, { timeout: 50 }).catch(() => undefined);
     await jest.advanceTimersByTimeAsync(50);
@@ -351,7 +342,7 @@ describe('configure()', () => {
     ['timeout', { timeout: 20 }, { timeout: undefined }],
     ['batchTimeout', { batchTimeout: 20 }, { batchTimeout: undefined }],
   ])('`%s: undefined` removes the deadline it had', async (_, set, unset) => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0, ...set });
     predict.configure(unset);
     const call = track(predict(1));
@@ -391,7 +382,7 @@ describe('configure()', () => {
   });
 
   test('a running batch keeps the options it was dispatched with', async () => {
-    const { fn, batches } = manualBatchFn();
+    const { fn, batches } = manualBatchFn<number>();
     const predict = batched(fn, { delay: 0, batchTimeout: 100 });
     const first = track(predict(1));
     await jest.advanceTimersByTimeAsync(0);

@@ -8,7 +8,7 @@ import {
   type BatchResults,
   type CallOptions,
 } from '../src/index.js';
-import { flushMicrotasks, recordingBatchFn, track } from './support/recorder.js';
+import { flushMicrotasks, manualBatchFn, recordingBatchFn, track } from './support/recorder.js';
 
 // SPEC §9, sentence by sentence: cost and maxBatchCost, partitionBy, per-call priority, and
 // how each works with the other options and controls.
@@ -17,17 +17,6 @@ afterEach(() => jest.useRealTimers());
 
 const identity = <T>(x: T) => x;
 const length = (text: string) => text.length;
-
-/** A batch method whose batches stay running until the test settles them. */
-function manualBatchFn<T>() {
-  const batches: { items: T[]; resolve: (values: T[]) => void }[] = [];
-  const fn = (items: T[]) => new Promise<T[]>((resolve) => batches.push({ items: [...items], resolve }));
-  const finish = async (index: number) => {
-    batches[index]!.resolve(batches[index]!.items);
-    await flushMicrotasks();
-  };
-  return { fn, batches, finish };
-}
 
 describe('cost and maxBatchCost', () => {
   test('a batch takes items while the total cost fits; one whose next item would not fit goes at once', async () => {

@@ -1,3 +1,5 @@
+import type { BatchContext } from '../../src/index.js';
+
 /** A batch function that records every batch it receives and answers after `runMs`. */
 export function recordingBatchFn<I, O>(answer: (item: I) => O, runMs = 0) {
   const calls: I[][] = [];
@@ -33,4 +35,19 @@ export function track<T>(promise: Promise<T>) {
 /** Lets every pending microtask (promise callbacks) run, without moving fake time. */
 export async function flushMicrotasks(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+/**
+ * A batch method whose batches stay running until the test settles them: `resolve(values)`
+ * with chosen results, or `finish(i)` to answer batch i with its own items and let it settle.
+ */
+export function manualBatchFn<T>() {
+  const batches: { items: T[]; context: BatchContext; resolve: (values: T[]) => void }[] = [];
+  const fn = (items: T[], context: BatchContext) =>
+    new Promise<T[]>((resolve) => batches.push({ items: [...items], context, resolve }));
+  const finish = async (index: number) => {
+    batches[index]!.resolve(batches[index]!.items);
+    await flushMicrotasks();
+  };
+  return { fn, batches, finish };
 }
