@@ -12,7 +12,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cd "$root"
-npm run build --silent
+# `npm pack` builds the package itself (prepack), as it will when published.
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -1)"
 echo "packed $(basename "$tarball")"
 

@@ -5,7 +5,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$root"
-npm run build --silent
+# `npm pack` builds the package itself (prepack), as it will when published.
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -1)"
 npx publint --strict "$tarball"
 npx attw --format table-flipped "$tarball"
