@@ -1,3 +1,5 @@
+import type { AutoStats } from './types.js';
+
 /**
  * SPEC §5, `delay: 'auto'`: whether a batch that could go now should wait one more turn of
  * the event loop for company. The engine asks only when a slot is free, the batch is not
@@ -80,7 +82,7 @@ export class AutoPolicy {
   }
 
   /** What it has learnt, for `stats().auto`. */
-  stats(): { meanRunMs: number; meanBatchSize: number; lastWaitMs: number; maxWaitMs: number } {
+  stats(): AutoStats {
     return {
       meanRunMs: this.#meanRunMs,
       meanBatchSize: this.#meanSize,

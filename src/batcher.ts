@@ -368,7 +368,9 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     batch.done = true;
     if (batch.timer !== undefined) clearTimeout(batch.timer);
     this.#runningBatches.delete(batch);
-    this.#auto?.finished(batch.entries.length, exactNow() - batch.startedAt, this.#queue.size > 0);
+    // One reading, so that onBatch reports the run time that 'auto' learns from.
+    batch.runMs = exactNow() - batch.startedAt;
+    this.#auto?.finished(batch.entries.length, batch.runMs, this.#queue.size > 0);
     releaseDrains(batch.drains);
     batch.drains = undefined;
   }
@@ -379,7 +381,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     const event: BatchEvent = {
       size: batch.entries.length,
       queuedMs: batch.queuedMs,
-      runMs: exactNow() - batch.startedAt,
+      runMs: batch.runMs,
       startedAt: performance.timeOrigin + batch.startedAt,
       items: batch.entries.map((entry) => ({
         queuedMs: Math.max(0, batch.startedAt - entry.enqueuedAt),

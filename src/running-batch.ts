@@ -26,6 +26,8 @@ export class RunningBatch {
   /** Set once the batch has settled or timed out; a late result is then dropped. */
   done = false;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** How long the method ran, in ms, until it settled or `batchTimeout` fired; set when the batch ends. */
+  runMs = 0;
   /** Drains waiting for the method to return; set only while someone drains. */
   drains: Drain[] | undefined = undefined;
   readonly context = new LazyBatchContext();
