@@ -1,8 +1,10 @@
 // What the benchmarks' servers share: latency measured on the server, from its own hooks
 // (request received → response sent), a GET /stats that hands it over, listening on
-// 127.0.0.1 only, and running as the child of the benchmark that started it.
+// 127.0.0.1 only, and running as the child of the benchmark that started it; and, on the
+// benchmark's side, reading one load's figures back from it.
 import type { FastifyInstance } from 'fastify';
 import type { BatcherStats } from '../src/index.js';
+import { percentile } from './stats.js';
 
 /** What GET /stats answers: the latencies per route since the last call (which resets them), and the batchers' stats. */
 export interface ServerStats {
@@ -40,4 +42,43 @@ export function serveAsChild(start: () => Promise<{ port: number; close: () => P
     process.send?.({ port });
     process.on('disconnect', () => void close().then(() => process.exit(0)));
   });
+}
+
+/** What the server saw of one load, and what the load generator (this process) cost. */
+export interface ServerSide {
+  serverP50: number;
+  serverP99: number;
+  meanBatch: number;
+  /** CPU time the load generator used, as a share of one core. */
+  generatorCpu: number;
+}
+
+/** Runs `load` against `route` of the server at `port`, and reads the server's side of it. */
+export async function measureOnServer<T>(
+  port: number,
+  route: string,
+  load: () => Promise<T>,
+): Promise<{ result: T; server: ServerSide }> {
+  const before = await fetchStats(port); // also resets the server's latencies
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const result = await load();
+  const cpu = process.cpuUsage(cpuBefore);
+  const generatorCpu = (cpu.user + cpu.system) / 1_000 / (performance.now() - wallBefore);
+  const after = await fetchStats(port);
+  const latencies = after.latencies[route] ?? [];
+  const [b, a] = [before.batchers[route], after.batchers[route]];
+  return {
+    result,
+    server: {
+      serverP50: percentile(latencies, 50),
+      serverP99: percentile(latencies, 99),
+      meanBatch: a && b ? (a.items - b.items) / Math.max(1, a.batches - b.batches) : 1,
+      generatorCpu,
+    },
+  };
+}
+
+async function fetchStats(port: number): Promise<ServerStats> {
+  return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as ServerStats;
 }

@@ -10,10 +10,10 @@
 import autocannon from 'autocannon';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { ServerStats } from './bench-server.js';
+import { measureOnServer, type ServerSide } from './bench-server.js';
 import { forkServer } from './fork.js';
 import { CONCURRENCY, DELAY_MS, MAX_BATCH_SIZE, MAX_BATCH_TOKENS } from './lengths-server.js';
-import { median, percentile, round, table } from './stats.js';
+import { medianFields, round, table } from './stats.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 4);
@@ -25,50 +25,32 @@ const SMART: Route[] = ['cost', 'buckets', 'both'];
 /** Log-uniform over 8..512 tokens: mostly short texts, a long tail. */
 const randomLength = (): number => Math.round(8 * 64 ** Math.random());
 
-interface Sample {
+interface Sample extends ServerSide {
   rps: number;
   clientP99: number;
-  serverP50: number;
-  serverP99: number;
-  meanBatch: number;
   errors: number;
-  /** CPU time the load generator (this process) used, as a share of one core. */
-  generatorCpu: number;
-}
-
-async function serverStats(port: number): Promise<ServerStats> {
-  const response = await fetch(`http://127.0.0.1:${port}/stats`);
-  return (await response.json()) as ServerStats;
 }
 
 async function measure(port: number, route: Route, seconds: number): Promise<Sample> {
-  const before = await serverStats(port); // also resets the server's latencies
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = performance.now();
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/${route}`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: JSON.stringify({ length: randomLength() }) }),
-      },
-    ],
-  });
-  const cpu = process.cpuUsage(cpuBefore);
-  const generatorCpu = (cpu.user + cpu.system) / 1_000 / (performance.now() - wallBefore);
-  const after = await serverStats(port);
-  const [b, a] = [before.batchers[route], after.batchers[route]];
+  const { result, server } = await measureOnServer(port, route, () =>
+    autocannon({
+      url: `http://127.0.0.1:${port}/${route}`,
+      connections: CONNECTIONS,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (request) => ({ ...request, body: JSON.stringify({ length: randomLength() }) }),
+        },
+      ],
+    }),
+  );
   return {
     rps: result.requests.average,
     clientP99: result.latency.p99,
-    serverP50: percentile(after.latencies[route] ?? [], 50),
-    serverP99: percentile(after.latencies[route] ?? [], 99),
-    meanBatch: a && b ? (a.items - b.items) / Math.max(1, a.batches - b.batches) : 1,
     errors: result.errors + result.timeouts + result.non2xx,
-    generatorCpu,
+    ...server,
   };
 }
 
@@ -93,19 +75,7 @@ async function main(): Promise<void> {
     child.disconnect();
   }
 
-  const point = (route: Route) => {
-    const list = samples.get(route)!;
-    const mid = (pick: (s: Sample) => number) => median(list.map(pick));
-    return {
-      rps: mid((s) => s.rps),
-      clientP99: mid((s) => s.clientP99),
-      serverP50: mid((s) => s.serverP50),
-      serverP99: mid((s) => s.serverP99),
-      meanBatch: mid((s) => s.meanBatch),
-      errors: list.reduce((sum, s) => sum + s.errors, 0),
-      generatorCpu: mid((s) => s.generatorCpu),
-    };
-  };
+  const point = (route: Route): Sample => medianFields(samples.get(route)!, ['errors']);
   const count = point('count');
   console.log(
     table(

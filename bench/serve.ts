@@ -18,9 +18,9 @@ import { serveChart } from './chart.js';
 import { forkServer } from './fork.js';
 import { DEFAULT_SHAPE, Mlp, randomRow } from './model.js';
 import { openLoop } from './open-loop.js';
-import type { ServerStats } from './bench-server.js';
+import { measureOnServer, type ServerSide } from './bench-server.js';
 import { MAX_BATCH_SIZE, ROUTES } from './server.js';
-import { median, percentile, round, table } from './stats.js';
+import { median, medianFields, percentile, round, table } from './stats.js';
 
 const demo = process.argv.includes('--demo');
 const ROUNDS = Number(process.env.ROUNDS ?? (demo ? 1 : 3));
@@ -32,19 +32,11 @@ const FIXED: Route[] = ROUTES.filter((route) => route.startsWith('fixed-'));
 
 type Load = { kind: 'closed'; clients: number; label: string } | { kind: 'open'; share: number; label: string };
 
-interface Point {
+interface Point extends ServerSide {
   rps: number;
-  serverP50: number;
-  serverP99: number;
   clientP50: number;
   clientP99: number;
-  meanBatch: number;
   errors: number;
-  generatorCpu: number;
-}
-
-async function serverStats(port: number): Promise<ServerStats> {
-  return (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as ServerStats;
 }
 
 /** The model alone, in process: items/s at batch 1 and at maxBatchSize. */
@@ -68,48 +60,32 @@ async function ceiling(): Promise<{ batch1: number; batchMax: number }> {
 
 async function measure(port: number, route: Route, load: Load, ceilingRps: number, body: string): Promise<Point> {
   const url = `http://127.0.0.1:${port}/${route}`;
-  const before = await serverStats(port); // also resets the server's latencies
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = performance.now();
-  let client: { rps: number; p50: number; p99: number; errors: number };
-  if (load.kind === 'closed') {
-    const result = await autocannon({
-      url,
-      connections: load.clients,
-      duration: SECONDS,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-    client = {
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      errors: result.errors + result.timeouts + result.non2xx,
-    };
-  } else {
+  const { result: client, server } = await measureOnServer(port, route, async () => {
+    if (load.kind === 'closed') {
+      const result = await autocannon({
+        url,
+        connections: load.clients,
+        duration: SECONDS,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      return {
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.timeouts + result.non2xx,
+      };
+    }
     const result = await openLoop(url, load.share * ceilingRps, SECONDS, body);
-    client = {
+    return {
       rps: result.rps,
       p50: percentile(result.latencies, 50),
       p99: percentile(result.latencies, 99),
       errors: result.errors,
     };
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  const after = await serverStats(port);
-  const latencies = after.latencies[route] ?? [];
-  const [b, a] = [before.batchers[route], after.batchers[route]];
-  return {
-    rps: client.rps,
-    serverP50: percentile(latencies, 50),
-    serverP99: percentile(latencies, 99),
-    clientP50: client.p50,
-    clientP99: client.p99,
-    meanBatch: a && b ? (a.items - b.items) / Math.max(1, a.batches - b.batches) : 1,
-    errors: client.errors,
-    generatorCpu: (cpu.user + cpu.system) / 1_000 / (performance.now() - wallBefore),
-  };
+  });
+  return { rps: client.rps, clientP50: client.p50, clientP99: client.p99, errors: client.errors, ...server };
 }
 
 async function main(): Promise<void> {
@@ -161,20 +137,7 @@ async function main(): Promise<void> {
     child.disconnect();
   }
 
-  const point = (route: Route, load: Load): Point => {
-    const list = samples.get(`${route}@${load.label}`)!;
-    const mid = (pick: (p: Point) => number) => median(list.map(pick));
-    return {
-      rps: mid((p) => p.rps),
-      serverP50: mid((p) => p.serverP50),
-      serverP99: mid((p) => p.serverP99),
-      clientP50: mid((p) => p.clientP50),
-      clientP99: mid((p) => p.clientP99),
-      meanBatch: mid((p) => p.meanBatch),
-      errors: list.reduce((sum, p) => sum + p.errors, 0),
-      generatorCpu: mid((p) => p.generatorCpu),
-    };
-  };
+  const point = (route: Route, load: Load): Point => medianFields(samples.get(`${route}@${load.label}`)!, ['errors']);
   /** The fixed delay with the highest rps at this load; within 2%, the one with the lowest p99. */
   const bestFixed = (load: Load): Route => {
     const top = Math.max(...FIXED.map((route) => point(route, load).rps));

@@ -23,3 +23,14 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+/** Field by field over samples of one point: the median, except `summed` fields, which are added up. */
+export function medianFields<T extends { [K in keyof T]: number }>(samples: readonly T[], summed: (keyof T)[]): T {
+  const fields = Object.keys(samples[0]!) as (keyof T)[];
+  return Object.fromEntries(
+    fields.map((field) => {
+      const values = samples.map((sample) => sample[field]);
+      return [field, summed.includes(field) ? values.reduce((a, b) => a + b, 0) : median(values)];
+    }),
+  ) as T;
+}
