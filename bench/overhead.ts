@@ -4,71 +4,12 @@
 // - closed loop: 64 callers, each awaiting its result and calling again, ITEMS calls in all
 //   (a server's shape: batches form from whoever is waiting).
 //   npm run bench:overhead            (ROUNDS=n ITEMS=n to change the workload)
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { create as createBatshit, maxBatchSizeScheduler } from '@yornaath/batshit';
-import DataLoader from 'dataloader';
-import { Batcher as PromiseBatcher } from 'promise-batcher';
+import { BATCH, contenders, source, type Load } from './contenders.js';
 import { median, round, table } from './stats.js';
-
-/**
- * The built package, as users run it, when it is there (`npm run bench:overhead` builds it).
- * From src/, tsx's CommonJS output reads every imported constant through a getter, which
- * would be measured too.
- */
-const built = join(__dirname, '..', 'dist', 'cjs', 'index.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a path chosen at run time
-const { batched } = require(existsSync(built) ? built : '../src/index.js') as typeof import('../src/index.js');
-const source = existsSync(built) ? 'dist/cjs (built)' : 'src/ through tsx (run npm run build first)';
 
 const ITEMS = Number(process.env.ITEMS ?? 100_000);
 const ROUNDS = Math.max(9, Number(process.env.ROUNDS ?? 15));
-const BATCH = 100;
 const CALLERS = 64;
-
-type Load = (item: number) => Promise<unknown>;
-
-/** Each contender makes a fresh per-item function for a round. */
-const contenders: Record<string, () => Load> = {
-  'batched-fn': () => batched(async (items: number[]) => items, { delay: 0, maxBatchSize: BATCH }),
-  dataloader: () => {
-    const loader = new DataLoader(async (keys: readonly number[]) => keys, { cache: false, maxBatchSize: BATCH });
-    return (item) => loader.load(item);
-  },
-  'promise-batcher': () => {
-    const batcher = new PromiseBatcher<number, number>({
-      batchingFunction: async (inputs) => inputs,
-      maxBatchSize: BATCH,
-      queuingDelay: 0,
-    });
-    return (item) => batcher.getResult(item);
-  },
-  '@yornaath/batshit': () => {
-    const batcher = createBatshit({
-      fetcher: async (queries: number[]) => queries,
-      resolver: (_results: number[], query: number) => query,
-      scheduler: maxBatchSizeScheduler({ maxBatchSize: BATCH }),
-    });
-    return (item) => batcher.fetch(item);
-  },
-  // The floor: one promise allocated and resolved per item, resolved a batch at a time.
-  floor: () => {
-    let resolvers: ((value: number) => void)[] = [];
-    let items: number[] = [];
-    return (item) => {
-      const promise = new Promise<number>((resolve) => resolvers.push(resolve));
-      items.push(item);
-      if (items.length === BATCH) {
-        const [batchResolvers, batchItems] = [resolvers, items];
-        [resolvers, items] = [[], []];
-        void Promise.resolve(batchItems).then((results) =>
-          batchResolvers.forEach((resolve, i) => resolve(results[i]!)),
-        );
-      }
-      return promise;
-    };
-  },
-};
 
 /** Bulk: every call in one tick; ns per item. */
 async function measureBulk(makeLoad: () => Load): Promise<number> {
@@ -142,4 +83,7 @@ async function main(): Promise<void> {
   );
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

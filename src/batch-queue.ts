@@ -190,7 +190,7 @@ export class BatchQueue {
   /** Takes the next batch from a partition. */
   take(partition: Partition, limits: BatchLimits): Entry<unknown>[] {
     const batch = partition.take(limits);
-    for (const entry of batch) entry.partition = undefined;
+    for (let i = 0; i < batch.length; i++) batch[i]!.partition = undefined; // indexed: see Batcher#dispatch
     this.size -= batch.length;
     this.#forgetIfEmpty(partition);
     return batch;

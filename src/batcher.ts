@@ -63,7 +63,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #items = 0;
   #resolved = 0;
   #rejected = 0;
-  readonly #batchSizes: Record<number, number> = {};
+  /** Batches dispatched, by size. A Map: reading a size not seen yet from an object deoptimizes. */
+  readonly #batchSizes = new Map<number, number>();
   #warnedAboutHook = false;
   /** What callers attached with `call.meta`, for `onBatch`; only calls that gave one are here. */
   readonly #metas = new WeakMap<Entry<unknown>, unknown>();
@@ -166,7 +167,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       resolved: this.#resolved,
       rejected: this.#rejected,
       meanBatchSize: this.#batches === 0 ? 0 : this.#items / this.#batches,
-      batchSizes: { ...this.#batchSizes },
+      batchSizes: Object.fromEntries(this.#batchSizes),
       ...(this.#auto === undefined ? {} : { auto: this.#auto.stats() }),
     };
   }
@@ -272,20 +273,23 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #dispatch(partition: Partition): void {
     const options = this.#options;
     const entries = this.#queue.take(partition, options) as Entry<I>[];
-    const items = new Array<I>(entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      entry.state = RUNNING;
-      items[i] = entry.item;
-    }
+    const size = entries.length;
     const startedAt = exactNow();
     const batch = new RunningBatch(entries, options, startedAt - entries[0]!.enqueuedAt, startedAt);
-    for (const entry of entries) entry.batch = batch;
+    // Indexed loops on the per-item paths: a for-of that runs before the optimizing compiler
+    // has seen it allocates an iterator result per item (measured: 40 B per call).
+    const items = new Array<I>(size);
+    for (let i = 0; i < size; i++) {
+      const entry = entries[i]!;
+      entry.state = RUNNING;
+      entry.batch = batch;
+      items[i] = entry.item;
+    }
     this.#runningBatches.add(batch);
     this.#auto?.started(batch.queuedMs);
     this.#batches++;
-    this.#items += entries.length;
-    this.#batchSizes[entries.length] = (this.#batchSizes[entries.length] ?? 0) + 1;
+    this.#items += size;
+    this.#batchSizes.set(size, (this.#batchSizes.get(size) ?? 0) + 1);
     if (options.batchTimeout !== undefined) {
       batch.timer = setTimeout(() => this.#timeOut(batch), options.batchTimeout);
     }
@@ -350,7 +354,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #fail(batch: RunningBatch, error: unknown): void {
     if (batch.done) return;
     this.#endBatch(batch);
-    for (const entry of batch.entries) this.#settle(entry, false, error);
+    const { entries } = batch;
+    for (let i = 0; i < entries.length; i++) this.#settle(entries[i]!, false, error);
     this.#report(batch, error);
     this.#pump();
   }
