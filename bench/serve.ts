@@ -5,10 +5,11 @@
 // Closed loop: 1, 8, 64 and 256 clients (autocannon), each sending its next request when the
 // last is answered. Open loop: Poisson arrivals at 10%, 50% and 90% of the measured ceiling
 // (the best req/s of any route in the closed loops), whether or not earlier requests were
-// answered. Routes alternate within each round;
-// figures are medians over rounds. Latency is measured on the server (its own hooks) beside the
+// answered. Routes alternate within each round, in an order rotated every round (so no route
+// always runs first or last); figures are medians over rounds, and each table shows the spread
+// of req/s over rounds, the noise against which one route's lead over another is judged. Latency is measured on the server (its own hooks) beside the
 // client's figure; the verdict uses the server's, and the generator's CPU share is shown.
-//   npm run bench:serve           3 rounds of 4 s per point (ROUNDS, SECONDS, CONCURRENCY, OPEN_LOAD)
+//   npm run bench:serve           5 rounds of 3 s per point (ROUNDS, SECONDS, CONCURRENCY, OPEN_LOAD)
 //   npm run demo                  the short version: 1 round of 1 s per point, about a minute
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,8 +24,8 @@ import { MAX_BATCH_SIZE, ROUTES } from './server.js';
 import { median, medianFields, percentile, round, table } from './stats.js';
 
 const demo = process.argv.includes('--demo');
-const ROUNDS = Number(process.env.ROUNDS ?? (demo ? 1 : 3));
-const SECONDS = Number(process.env.SECONDS ?? (demo ? 1 : 4));
+const ROUNDS = Number(process.env.ROUNDS ?? (demo ? 1 : 5));
+const SECONDS = Number(process.env.SECONDS ?? (demo ? 1 : 3));
 const CLIENTS = (process.env.CONCURRENCY ?? '1,8,64,256').split(',').map(Number);
 const OPEN_SHARES = (process.env.OPEN_LOAD ?? '0.1,0.5,0.9').split(',').map(Number);
 type Route = (typeof ROUTES)[number];
@@ -56,6 +57,12 @@ async function ceiling(): Promise<{ batch1: number; batchMax: number }> {
   const result = { batch1: await rate(1), batchMax: await rate(MAX_BATCH_SIZE) };
   await mlp.release();
   return result;
+}
+
+/** `items` starting at index `by` (mod length): each round runs the routes in another order. */
+function rotated<T>(items: readonly T[], by: number): T[] {
+  const start = by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
 
 async function measure(port: number, route: Route, load: Load, ceilingRps: number, body: string): Promise<Point> {
@@ -119,8 +126,8 @@ async function main(): Promise<void> {
   let measuredCeiling = 0;
   const run = async (phase: Load[]) => {
     for (let r = 0; r < ROUNDS; r++) {
-      for (const load of phase) {
-        for (const route of ROUTES) {
+      for (const [l, load] of phase.entries()) {
+        for (const route of rotated(ROUTES, r + l)) {
           const key = `${route}@${load.label}`;
           samples.set(key, [...(samples.get(key) ?? []), await measure(port, route, load, measuredCeiling, body)]);
         }
@@ -138,6 +145,11 @@ async function main(): Promise<void> {
   }
 
   const point = (route: Route, load: Load): Point => medianFields(samples.get(`${route}@${load.label}`)!, ['errors']);
+  /** The lowest and highest req/s of a route over the rounds, e.g. `1402-1650`. */
+  const spread = (route: Route, load: Load): string => {
+    const rates = samples.get(`${route}@${load.label}`)!.map((p) => Math.round(p.rps));
+    return rates.length === 1 ? '-' : `${Math.min(...rates)}-${Math.max(...rates)}`;
+  };
   /** The fixed delay with the highest rps at this load; within 2%, the one with the lowest p99. */
   const bestFixed = (load: Load): Route => {
     const top = Math.max(...FIXED.map((route) => point(route, load).rps));
@@ -154,6 +166,7 @@ async function main(): Promise<void> {
         [
           'route',
           'req/s',
+          'rounds',
           'vs unbatched',
           'p50',
           'p99',
@@ -168,6 +181,7 @@ async function main(): Promise<void> {
           return [
             `/${route}`,
             round(p.rps, 0),
+            spread(route, load),
             `${round(p.rps / unbatched, 1)}x`,
             round(p.serverP50, 1),
             round(p.serverP99, 1),
