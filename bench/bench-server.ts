@@ -10,10 +10,19 @@ import { percentile } from './stats.js';
 export interface ServerStats {
   latencies: Record<string, number[]>;
   batchers: Record<string, BatcherStats>;
+  /** Model work not finished yet: calls queued or running in the batchers, and runs outside them. */
+  busy: number;
 }
 
-/** Records each request's server-side latency by route, and serves them with `batchers()` at GET /stats. */
-export function serveStats(app: FastifyInstance, batchers: () => Record<string, BatcherStats>): void {
+/**
+ * Records each request's server-side latency by route, and serves them with `batchers()` at
+ * GET /stats. `runsOutsideBatchers()` counts model runs the batchers do not see (an unbatched route).
+ */
+export function serveStats(
+  app: FastifyInstance,
+  batchers: () => Record<string, BatcherStats>,
+  runsOutsideBatchers: () => number = () => 0,
+): void {
   const started = new WeakMap<object, number>();
   let latencies: Record<string, number[]> = {};
   app.addHook('onRequest', async (request) => void started.set(request, performance.now()));
@@ -25,7 +34,9 @@ export function serveStats(app: FastifyInstance, batchers: () => Record<string, 
   app.get('/stats', async (): Promise<ServerStats> => {
     const taken = latencies;
     latencies = {};
-    return { latencies: taken, batchers: batchers() };
+    const stats = batchers();
+    const queued = Object.values(stats).reduce((sum, batcher) => sum + batcher.queued + batcher.running, 0);
+    return { latencies: taken, batchers: stats, busy: queued + runsOutsideBatchers() };
   });
 }
 
@@ -65,7 +76,7 @@ export async function measureOnServer<T>(
   const result = await load();
   const cpu = process.cpuUsage(cpuBefore);
   const generatorCpu = (cpu.user + cpu.system) / 1_000 / (performance.now() - wallBefore);
-  const after = await fetchStats(port);
+  const after = await statsWhenIdle(port);
   const latencies = after.latencies[route] ?? [];
   const [b, a] = [before.batchers[route], after.batchers[route]];
   return {
@@ -77,6 +88,23 @@ export async function measureOnServer<T>(
       generatorCpu,
     },
   };
+}
+
+/**
+ * The server's stats once it has no model work left (at most 30 s): a load that leaves work
+ * queued (an open loop beyond what a route can serve) must not run into the next measurement.
+ * Latencies recorded while waiting belong to this load and are kept.
+ */
+async function statsWhenIdle(port: number): Promise<ServerStats> {
+  let stats = await fetchStats(port);
+  const latencies = stats.latencies;
+  const giveUpAt = performance.now() + 30_000;
+  while (stats.busy > 0 && performance.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stats = await fetchStats(port);
+    for (const [route, values] of Object.entries(stats.latencies)) (latencies[route] ??= []).push(...values);
+  }
+  return { ...stats, latencies };
 }
 
 async function fetchStats(port: number): Promise<ServerStats> {

@@ -1,7 +1,9 @@
 // An open-loop load generator: requests sent at a fixed mean rate with Poisson arrivals
 // (exponential gaps), whether or not earlier ones were answered, as real traffic does. Each
 // latency counts from when the request was due to be sent, so a lagging generator shows up
-// in the client figure instead of hiding the queue (no coordinated omission).
+// in the client figure instead of hiding the queue (no coordinated omission). The arrival times
+// come from a seeded generator: routes measured with the same seed are offered exactly the same
+// requests at the same moments, so their figures differ by the server alone.
 import { Agent, request } from 'node:http';
 
 export interface OpenLoopResult {
@@ -14,7 +16,14 @@ export interface OpenLoopResult {
   rps: number;
 }
 
-export async function openLoop(url: string, rate: number, seconds: number, body: string): Promise<OpenLoopResult> {
+export async function openLoop(
+  url: string,
+  rate: number,
+  seconds: number,
+  body: string,
+  seed: number,
+): Promise<OpenLoopResult> {
+  const random = seededRandom(seed);
   const agent = new Agent({ keepAlive: true, maxSockets: 1_024 });
   const target = new URL(url);
   const latencies: number[] = [];
@@ -56,7 +65,7 @@ export async function openLoop(url: string, rate: number, seconds: number, body:
     const now = performance.now();
     while (next <= now && next < end) {
       fire(next);
-      next += (-Math.log(1 - Math.random()) * 1_000) / rate;
+      next += (-Math.log(1 - random()) * 1_000) / rate;
     }
     if (next < end) setTimeout(tick, Math.max(0, next - performance.now()));
     else {
@@ -78,5 +87,17 @@ export async function openLoop(url: string, rate: number, seconds: number, body:
     errors,
     latencies,
     rps: (completed * 1_000) / Math.max(seconds * 1_000, lastAnswer - start),
+  };
+}
+
+/** Uniform numbers in [0, 1) from a 32-bit seed (mulberry32): the same seed, the same sequence. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }

@@ -5,12 +5,14 @@
 // Closed loop: 1, 8, 64 and 256 clients (autocannon), each sending its next request when the
 // last is answered. Open loop: Poisson arrivals at 10%, 50% and 90% of the measured ceiling
 // (the best req/s of any route in the closed loops), whether or not earlier requests were
-// answered. Routes alternate within each round, in an order rotated every round (so no route
-// always runs first or last); figures are medians over rounds, and each table shows the spread
-// of req/s over rounds, the noise against which one route's lead over another is judged. Latency is measured on the server (its own hooks) beside the
+// answered; every route of a round is offered the same arrival times. Routes alternate within
+// each round, in an order rotated every round, so no route always runs first or last; each
+// point starts once the server has finished the last one's work. Figures are medians over
+// rounds, and each table shows the spread of req/s over rounds: the noise against which one
+// route's lead is judged. Latency is measured on the server (its own hooks) beside the
 // client's figure; the verdict uses the server's, and the generator's CPU share is shown.
 //   npm run bench:serve           5 rounds of 3 s per point (ROUNDS, SECONDS, CONCURRENCY, OPEN_LOAD)
-//   npm run demo                  the short version: 1 round of 1 s per point, about a minute
+//   npm run demo                  the short version: 1 round of 0.8 s per point, under a minute
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -25,13 +27,23 @@ import { median, medianFields, percentile, round, table } from './stats.js';
 
 const demo = process.argv.includes('--demo');
 const ROUNDS = Number(process.env.ROUNDS ?? (demo ? 1 : 5));
-const SECONDS = Number(process.env.SECONDS ?? (demo ? 1 : 3));
+const SECONDS = Number(process.env.SECONDS ?? (demo ? 0.8 : 3));
+/** How long each route is warmed up, and the model alone is timed at each batch size. */
+const WARM_UP_SECONDS = demo ? 0.5 : SECONDS;
 const CLIENTS = (process.env.CONCURRENCY ?? '1,8,64,256').split(',').map(Number);
 const OPEN_SHARES = (process.env.OPEN_LOAD ?? '0.1,0.5,0.9').split(',').map(Number);
 type Route = (typeof ROUTES)[number];
 const FIXED: Route[] = ROUTES.filter((route) => route.startsWith('fixed-'));
 
 type Load = { kind: 'closed'; clients: number; label: string } | { kind: 'open'; share: number; label: string };
+
+/** How a load is run: for how long, against which ceiling (open loads), with which arrival times. */
+interface Run {
+  seconds: number;
+  ceilingRps: number;
+  /** Picks the open loop's arrival times: every route of a round gets the same ones. */
+  seed: number;
+}
 
 interface Point extends ServerSide {
   rps: number;
@@ -48,7 +60,7 @@ async function ceiling(): Promise<{ batch1: number; batchMax: number }> {
     for (let i = 0; i < 3; i++) await mlp.run(rows);
     const started = performance.now();
     let items = 0;
-    while (performance.now() - started < 1_000) {
+    while (performance.now() - started < WARM_UP_SECONDS * 1_000) {
       await mlp.run(rows);
       items += size;
     }
@@ -65,14 +77,14 @@ function rotated<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(start), ...items.slice(0, start)];
 }
 
-async function measure(port: number, route: Route, load: Load, ceilingRps: number, body: string): Promise<Point> {
+async function measure(port: number, route: Route, load: Load, body: string, run: Run): Promise<Point> {
   const url = `http://127.0.0.1:${port}/${route}`;
   const { result: client, server } = await measureOnServer(port, route, async () => {
     if (load.kind === 'closed') {
       const result = await autocannon({
         url,
         connections: load.clients,
-        duration: SECONDS,
+        duration: run.seconds,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
@@ -84,7 +96,7 @@ async function measure(port: number, route: Route, load: Load, ceilingRps: numbe
         errors: result.errors + result.timeouts + result.non2xx,
       };
     }
-    const result = await openLoop(url, load.share * ceilingRps, SECONDS, body);
+    const result = await openLoop(url, load.share * run.ceilingRps, run.seconds, body, run.seed);
     return {
       rps: result.rps,
       p50: percentile(result.latencies, 50),
@@ -129,13 +141,17 @@ async function main(): Promise<void> {
       for (const [l, load] of phase.entries()) {
         for (const route of rotated(ROUTES, r + l)) {
           const key = `${route}@${load.label}`;
-          samples.set(key, [...(samples.get(key) ?? []), await measure(port, route, load, measuredCeiling, body)]);
+          samples.set(key, [
+            ...(samples.get(key) ?? []),
+            await measure(port, route, load, body, { seconds: SECONDS, ceilingRps: measuredCeiling, seed: r + 1 }),
+          ]);
         }
       }
     }
   };
   try {
-    for (const route of ROUTES) await measure(port, route, { kind: 'closed', clients: 8, label: '' }, 0, body);
+    const warmUp: Run = { seconds: WARM_UP_SECONDS, ceilingRps: 0, seed: 0 };
+    for (const route of ROUTES) await measure(port, route, { kind: 'closed', clients: 8, label: '' }, body, warmUp);
     await run(closedLoads);
     // The open loads are shares of the best rate the server reached in the closed loops.
     measuredCeiling = Math.max(...[...samples.values()].map((list) => median(list.map((p) => p.rps))));

@@ -40,11 +40,21 @@ export async function startServer(): Promise<{ port: number; close: () => Promis
   const parse = (body: PredictBody) => Float32Array.from(body.x);
   const answer = (y: Float32Array) => ({ y: Array.from(y) });
 
-  serveStats(app, () =>
-    Object.fromEntries([...models].map(([route, model]) => [route, batcherOf(model, 'predict').stats()])),
+  let unbatchedRuns = 0;
+  serveStats(
+    app,
+    () => Object.fromEntries([...models].map(([route, model]) => [route, batcherOf(model, 'predict').stats()])),
+    () => unbatchedRuns,
   );
 
-  app.post<{ Body: PredictBody }>('/unbatched', async (request) => answer((await mlp.run([parse(request.body)]))[0]!));
+  app.post<{ Body: PredictBody }>('/unbatched', async (request) => {
+    unbatchedRuns++;
+    try {
+      return answer((await mlp.run([parse(request.body)]))[0]!);
+    } finally {
+      unbatchedRuns--;
+    }
+  });
   for (const [route, model] of models) {
     app.post<{ Body: PredictBody }>(`/${route}`, async (request) => answer(await model.predict(parse(request.body))));
   }
