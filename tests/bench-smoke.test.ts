@@ -25,6 +25,14 @@ test('bench:overhead prints its last line', () => {
   );
 }, 60_000);
 
+test('bench:allocation prints bytes per item by phase', () => {
+  const run = runBench('allocation.ts', { ITEMS: '2000' });
+  expect(run.stderr).toBe('');
+  expect(run.last).toMatch(
+    /^allocation: bulk_bytes_per_item=\d+ dataloader_bulk=\d+ closed_bytes_per_item=\d+ dataloader_closed=\d+$/,
+  );
+}, 60_000);
+
 test('bench:serve (the demo) serves a real model on six routes and prints its last line', () => {
   const run = runBench('serve.ts', { ROUNDS: '1', SECONDS: '1', CONCURRENCY: '1,4', OPEN_LOAD: '0.5' }, ['--demo']);
   expect(run.status).toBe(0);
