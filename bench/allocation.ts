@@ -9,12 +9,12 @@
 // Closed loop: 64 callers each awaiting its result and calling again; everything per call.
 // (The floor has no closed-loop form: it only fires on full batches.)
 import { PerformanceObserver } from 'node:perf_hooks';
-import { contenders, source, type Load } from './contenders.js';
+import { contenders, source } from './contenders.js';
 import { median, round, table } from './stats.js';
+import { bulk, closedLoop, type Meter } from './workloads.js';
 
 const ITEMS = Number(process.env.ITEMS ?? 20_000);
 const SAMPLES = 7;
-const CALLERS = 64;
 const NAMES = ['batched-fn', 'dataloader', 'floor'];
 
 let collections = 0;
@@ -32,7 +32,8 @@ async function withoutCollections<T>(measure: () => Promise<T>): Promise<T | und
   return collections === before ? result : undefined;
 }
 
-const heap = () => process.memoryUsage().heapUsed;
+/** Bytes on the JavaScript heap. */
+const heap: Meter = () => process.memoryUsage().heapUsed;
 
 interface Phases {
   call: number;
@@ -41,30 +42,10 @@ interface Phases {
   closed: number;
 }
 
-async function bulk(load: Load): Promise<{ call: number; settle: number }> {
-  const promises = new Array<Promise<unknown>>(ITEMS);
-  const start = heap();
-  for (let i = 0; i < ITEMS; i++) promises[i] = load(i);
-  const called = heap();
-  await Promise.all(promises);
-  const settled = heap();
-  return { call: (called - start) / ITEMS, settle: (settled - called) / ITEMS };
-}
-
-async function closedLoop(load: Load): Promise<number> {
-  const perCaller = Math.ceil(ITEMS / CALLERS);
-  const caller = async (): Promise<void> => {
-    for (let i = 0; i < perCaller; i++) await load(i);
-  };
-  const start = heap();
-  await Promise.all(Array.from({ length: CALLERS }, caller));
-  return (heap() - start) / (perCaller * CALLERS);
-}
-
 /** One sample, or undefined when a collection ran while it was measured. */
 async function sample(name: string): Promise<Phases | undefined> {
-  const bulkPhases = await withoutCollections(() => bulk(contenders[name]!()));
-  const closed = name === 'floor' ? NaN : await withoutCollections(() => closedLoop(contenders[name]!()));
+  const bulkPhases = await withoutCollections(() => bulk(contenders[name]!(), ITEMS, heap));
+  const closed = name === 'floor' ? NaN : await withoutCollections(() => closedLoop(contenders[name]!(), ITEMS, heap));
   return bulkPhases === undefined || closed === undefined ? undefined : { ...bulkPhases, closed };
 }
 
