@@ -1,22 +1,16 @@
 import { batched } from '../src/index.js';
-import { flushMicrotasks, track } from './support/recorder.js';
+import { flushMicrotasks, manualBatchFn, track } from './support/recorder.js';
 
 // `delay: 'auto'` in the engine (SPEC §5), with fake timers: when a batch goes.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
-/** A batch method whose batches run until the test finishes them, after `runMs` of fake time. */
-function manualModel() {
-  const batches: { items: number[]; resolve: () => void }[] = [];
-  const fn = (items: number[]) =>
-    new Promise<number[]>((resolve) => batches.push({ items: [...items], resolve: () => resolve(items) }));
-  return { fn, batches };
-}
+type Model = ReturnType<typeof manualBatchFn<number>>;
 
 /** Runs `count` batches of `size` calls, each taking `runMs`, so the policy learns. */
 async function warmUp(
   predict: (x: number) => Promise<number>,
-  batches: ReturnType<typeof manualModel>['batches'],
+  { batches, finish }: Model,
   size: number,
   runMs: number,
   count = 10,
@@ -26,14 +20,14 @@ async function warmUp(
     await jest.advanceTimersByTimeAsync(1); // past any gathering for company
     expect(batches).toHaveLength(b + 1);
     await jest.advanceTimersByTimeAsync(runMs);
-    batches[batches.length - 1]!.resolve();
-    await flushMicrotasks();
+    await finish(batches.length - 1);
   }
   batches.length = 0;
 }
 
 test('calls made in the same tick share a batch; a lone call to an idle model goes at the end of its turn', async () => {
-  const { fn, batches } = manualModel();
+  const model = manualBatchFn<number>();
+  const { fn, batches } = model;
   const predict = batched(fn, { delay: 'auto', maxBatchSize: 8 });
   [1, 2, 3].forEach((x) => void predict(x));
   await flushMicrotasks();
@@ -43,15 +37,15 @@ test('calls made in the same tick share a batch; a lone call to an idle model go
 });
 
 test('after a batch, the calls queued wait one turn, so calls read in that turn ride too', async () => {
-  const { fn, batches } = manualModel();
+  const model = manualBatchFn<number>();
+  const { fn, batches, finish } = model;
   const predict = batched(fn, { delay: 'auto', maxBatchSize: 8 });
-  await warmUp(predict, batches, 1, 10); // lone calls lately: an idle model does not wait
+  await warmUp(predict, model, 1, 10); // lone calls lately: an idle model does not wait
   void predict(1);
   await jest.advanceTimersByTimeAsync(0); // [1] runs
   void predict(2); // queued while it runs
   await jest.advanceTimersByTimeAsync(10);
-  batches[0]!.resolve();
-  await flushMicrotasks(); // the batch is done; 2 waits one turn
+  await finish(0); // the batch is done; 2 waits one turn
   void predict(3); // read in that turn (the same poll phase, in a server)
   expect(batches).toHaveLength(1);
   await jest.advanceTimersByTimeAsync(0);
@@ -59,16 +53,16 @@ test('after a batch, the calls queued wait one turn, so calls read in that turn 
 });
 
 test('it never waits while a full batch is queued', async () => {
-  const { fn, batches } = manualModel();
+  const model = manualBatchFn<number>();
+  const { fn, batches, finish } = model;
   const predict = batched(fn, { delay: 'auto', maxBatchSize: 2 });
-  await warmUp(predict, batches, 2, 10);
+  await warmUp(predict, model, 2, 10);
   void predict(1);
   void predict(2); // full: goes now, not at the end of the turn
   expect(batches.map((b) => b.items)).toEqual([[1, 2]]);
   void predict(3);
   void predict(4); // full while the slot is busy: goes the moment the slot frees
-  batches[0]!.resolve();
-  await flushMicrotasks();
+  await finish(0);
   expect(batches.map((b) => b.items)).toEqual([
     [1, 2],
     [3, 4],
@@ -76,9 +70,10 @@ test('it never waits while a full batch is queued', async () => {
 });
 
 test('with company lately, an idle model gathers while calls keep coming, within half a batch time', async () => {
-  const { fn, batches } = manualModel();
+  const model = manualBatchFn<number>();
+  const { fn, batches } = model;
   const predict = batched(fn, { delay: 'auto', maxBatchSize: 8 });
-  await warmUp(predict, batches, 4, 10); // mean run 10 ms: waits at most 5 ms
+  await warmUp(predict, model, 4, 10); // mean run 10 ms: waits at most 5 ms
   void predict(1);
   await jest.advanceTimersByTimeAsync(0); // a turn for company
   expect(batches).toEqual([]);
@@ -94,21 +89,22 @@ test('with company lately, an idle model gathers while calls keep coming, within
 });
 
 test('without company lately, a lone call is not kept waiting', async () => {
-  const { fn, batches } = manualModel();
+  const model = manualBatchFn<number>();
+  const { fn, batches, finish } = model;
   const predict = batched(fn, { delay: 'auto', maxBatchSize: 8 });
-  await warmUp(predict, batches, 1, 10);
+  await warmUp(predict, model, 1, 10);
   const result = track(predict(7));
   await jest.advanceTimersByTimeAsync(0);
   expect(batches.map((b) => b.items)).toEqual([[7]]);
-  batches[0]!.resolve();
-  await flushMicrotasks();
+  await finish(0);
   expect(result.value).toBe(7);
 });
 
 test('flush() and close() send at once, whatever the policy would say', async () => {
-  const { fn, batches } = manualModel();
+  const model = manualBatchFn<number>();
+  const { fn, batches } = model;
   const predict = batched(fn, { delay: 'auto', maxBatchSize: 8, concurrency: 2 });
-  await warmUp(predict, batches, 4, 10);
+  await warmUp(predict, model, 4, 10);
   void predict(1);
   predict.flush();
   expect(batches.map((b) => b.items)).toEqual([[1]]);
@@ -118,10 +114,11 @@ test('flush() and close() send at once, whatever the policy would say', async ()
 });
 
 test('stats().auto shows what it has learnt; other delays have no `auto`', async () => {
-  const { fn, batches } = manualModel();
+  const model = manualBatchFn<number>();
+  const { fn } = model;
   const predict = batched(fn, { delay: 'auto' });
   expect(predict.stats().auto).toEqual({ meanRunMs: 0, meanBatchSize: 1, lastWaitMs: 0, maxWaitMs: 0 });
-  await warmUp(predict, batches, 3, 8, 4);
+  await warmUp(predict, model, 3, 8, 4);
   const { meanRunMs, meanBatchSize } = predict.stats().auto!;
   expect(meanBatchSize).toBe(3);
   expect(meanRunMs).toBeGreaterThanOrEqual(8); // 8 ms of run, plus at most the 1 ms the warm-up gathered

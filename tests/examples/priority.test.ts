@@ -1,5 +1,5 @@
 import { expectedScores, featureRows } from '../support/classifier-answers.js';
-import { httpRequest, killLeftovers, startExample, type HttpAnswer } from '../support/example-process.js';
+import { httpRequest, killLeftovers, startExample, until, type HttpAnswer } from '../support/example-process.js';
 
 afterEach(killLeftovers);
 
@@ -40,8 +40,4 @@ function post(url: string, features: number[], headers: Record<string, string> =
 
 async function stats(url: string): Promise<{ queued: number }> {
   return (await httpRequest(`${url}/stats`)).json() as { queued: number };
-}
-
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -1,5 +1,5 @@
 import { expectedScores, expectOwnScores, featureRows, predictEach } from '../support/classifier-answers.js';
-import { httpRequest, killLeftovers, startExample, type RunningExample } from '../support/example-process.js';
+import { httpRequest, killLeftovers, startExample, until, type RunningExample } from '../support/example-process.js';
 
 // The three framework examples serve the same classifier on the same routes: start each by
 // its npm script, send concurrent requests and a bad one, read /stats, stop it with SIGTERM.
@@ -49,7 +49,3 @@ test('example:nestjs answers a full queue with 503 and a passed deadline with 50
   }
   expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 }, 60_000);
-
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}

@@ -1,11 +1,7 @@
 import { expectedScores, expectOwnScores, featureRows, predictEach } from '../support/classifier-answers.js';
-import { httpRequest, killLeftovers, startExample } from '../support/example-process.js';
+import { httpRequest, killLeftovers, startExample, until } from '../support/example-process.js';
 
 afterEach(killLeftovers);
-
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 // examples/graceful-shutdown.ts with a batching window of a minute: requests sit in the queue
 // when SIGTERM arrives; close() must send them at once, and each caller gets its answer.

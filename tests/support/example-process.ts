@@ -119,3 +119,8 @@ export function httpRequest(
     req.end(payload);
   });
 }
+
+/** Polls `condition` every 20 ms until it holds (the test's own timeout bounds the wait). */
+export async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
