@@ -5,7 +5,7 @@
  * called, not when this module loads, so fake timers installed later are seen.
  */
 
-/** A handle from `nextTurn`, to pass to `cancelTurn`. */
+/** A handle from `nextTurn`: `cancel()` keeps its callback from running. */
 export type TurnHandle = { readonly cancel: () => void };
 
 /** Runs `callback` at the end of the current turn of the event loop (the check phase in Node). */
