@@ -6,6 +6,13 @@ export interface BatchLimits {
   readonly maxBatchCost: number;
 }
 
+/** What `Partition.takeAdmitted` asks of each item, given the batch's count and cost so far. */
+export type Admit = (entry: Entry<unknown>, count: number, cost: number) => Verdict;
+export const RIDE = 0;
+export const SKIP = 1;
+export const STOP = 2;
+export type Verdict = typeof RIDE | typeof SKIP | typeof STOP;
+
 /** Past this many items taken from the front of a lane, its array is compacted. */
 const COMPACT_AFTER = 1024;
 
@@ -104,6 +111,33 @@ export class Partition {
     return this.#took(batch, cost);
   }
 
+  /**
+   * Takes the next batch as `take` does, asking `admit` of each item in order whether it
+   * rides (`RIDE`), is left out of the queue for its caller to be told (`SKIP`: it stays
+   * counted here until the engine removes it) or ends the batch where it is (`STOP`).
+   */
+  takeAdmitted(limits: BatchLimits, admit: Admit): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
+    const batch: Entry<unknown>[] = [];
+    const skipped: Entry<unknown>[] = [];
+    let cost = 0;
+    lanes: for (const lane of this.#lanes) {
+      for (let entry = lane.front(); entry !== undefined; entry = lane.front()) {
+        const fits = batch.length < limits.maxBatchSize && (batch.length === 0 || cost + entry.cost <= limits.maxBatchCost);
+        if (!fits) break lanes;
+        const verdict = admit(entry, batch.length, cost);
+        if (verdict === STOP) break lanes;
+        lane.head++;
+        if (verdict === SKIP) {
+          skipped.push(entry);
+        } else {
+          cost += entry.cost;
+          batch.push(entry);
+        }
+      }
+    }
+    return { batch: this.#took(batch, cost), skipped };
+  }
+
   /** How many items the next batch takes. */
   #fitting(limits: BatchLimits): number {
     const { maxBatchSize, maxBatchCost } = limits;
@@ -194,6 +228,31 @@ export class BatchQueue {
     this.size -= batch.length;
     this.#forgetIfEmpty(partition);
     return batch;
+  }
+
+  /** Takes the next batch from a partition, asking `admit` of each item (see `Partition.takeAdmitted`). */
+  takeAdmitted(partition: Partition, limits: BatchLimits, admit: Admit): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
+    const taken = partition.takeAdmitted(limits, admit);
+    for (const entry of taken.batch) entry.partition = undefined;
+    this.size -= taken.batch.length;
+    this.#forgetIfEmpty(partition);
+    return taken;
+  }
+
+  /** The partition of items without a key. */
+  get unkeyed(): Partition {
+    return this.#unkeyed;
+  }
+
+  /** The partition of `key`, if it has items queued. */
+  partitionFor(key: unknown): Partition | undefined {
+    return this.#keyed.get(key);
+  }
+
+  /** Every partition with items queued. */
+  *partitions(): Generator<Partition> {
+    if (this.#unkeyed.size > 0) yield this.#unkeyed;
+    yield* this.#keyed.values();
   }
 
   /** Keys with items queued (the unkeyed partition counts as one). */

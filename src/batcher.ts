@@ -4,18 +4,29 @@ import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
 import { exactNow, turnNow as now } from './clock.js';
 import { describeValue, isError, plural } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED } from './entry.js';
-import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
+import {
+  BatchContractError,
+  BatcherClosedError,
+  BatchTimeoutError,
+  OverloadedError,
+  QueueFullError,
+  TimeoutError,
+} from './errors.js';
+import { forecastAnswerAt, type ForecastState } from './forecast.js';
+import { LatencyModel } from './latency-model.js';
 import {
   messageOf,
   mergeOptions,
   resolveOptions,
   type BatchedOptions,
   type BatchEvent,
+  type BatchTrigger,
   type ResolvedOptions,
 } from './options.js';
 import { LazyBatchContext, RunningBatch } from './running-batch.js';
 import { nextTurn, warn, type TurnHandle } from './runtime.js';
-import type { BatchContext, BatcherControls, BatcherStats, CallOptions } from './types.js';
+import { ShedPolicy, type ShedVerdict } from './shed-policy.js';
+import type { BatchContext, BatcherControls, BatcherStats, CallOptions, RejectionReason } from './types.js';
 
 /** A batch method as the engine calls it: one result (or `Error`) per item, in order. */
 export type BatchFn<I, O> = (
@@ -51,6 +62,10 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #auto: AutoPolicy | undefined;
   /** The 'auto' policy asked for one more turn. */
   #autoWaits = false;
+  /** What a batch costs, learnt from the batches that returned (SPEC §10). */
+  readonly #latency = new LatencyModel();
+  /** With `shed: true`, which calls are refused because they cannot make their deadline. */
+  #shed: ShedPolicy | undefined;
   #closed = false;
 
   readonly #runningBatches = new Set<RunningBatch>();
@@ -63,6 +78,18 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #items = 0;
   #resolved = 0;
   #rejected = 0;
+  readonly #rejectedBy: Record<RejectionReason, number> = {
+    queueFull: 0,
+    closed: 0,
+    badInput: 0,
+    timeout: 0,
+    abort: 0,
+    shed: 0,
+    batchError: 0,
+    batchTimeout: 0,
+    contract: 0,
+    resultError: 0,
+  };
   /** Batches dispatched, by size. A Map: reading a size not seen yet from an object deoptimizes. */
   readonly #batchSizes = new Map<number, number>();
   #warnedAboutHook = false;
@@ -75,23 +102,25 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#name = name;
     this.#thisArg = thisArg;
     this.#auto = options.delay === 'auto' ? new AutoPolicy() : undefined;
+    this.#shed = options.shed ? new ShedPolicy(this.#latency) : undefined;
   }
 
   /** Queues one item; the promise settles with its own result. */
   call(item: I, call?: CallOptions): Promise<O> {
     const options = this.#options;
-    if (this.#closed) return this.#refuse(new BatcherClosedError(`${this.#name} is closed and takes no new calls`));
+    if (this.#closed)
+      return this.#refuse(new BatcherClosedError(`${this.#name} is closed and takes no new calls`), 'closed');
     let priority = 0;
     if (call !== undefined) {
       const problem = callOptionsProblem(call);
-      if (problem !== undefined) return this.#refuse(new TypeError(`${this.#name}: ${problem}`));
-      if (call.signal?.aborted) return this.#refuse(call.signal.reason);
+      if (problem !== undefined) return this.#refuse(new TypeError(`${this.#name}: ${problem}`), 'badInput');
+      if (call.signal?.aborted) return this.#refuse(call.signal.reason, 'abort');
       priority = call.priority ?? 0;
     }
     if (options.input !== undefined) {
       const problem = options.input(item);
       if (problem !== undefined)
-        return this.#refuse(new TypeError(`${this.#name}: the input check failed: ${problem}`));
+        return this.#refuse(new TypeError(`${this.#name}: the input check failed: ${problem}`), 'badInput');
     }
     let cost = 0;
     let key: string | number | undefined;
@@ -100,23 +129,32 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
         cost = costOf(item, options, this.#name);
         key = partitionKeyOf(item, options, this.#name);
       } catch (error) {
-        return this.#refuse(error);
+        return this.#refuse(error, 'badInput');
       }
     }
     if (this.#queue.size >= options.maxQueueSize) {
       return this.#refuse(
         new QueueFullError(`${this.#name}: the queue is full (maxQueueSize: ${options.maxQueueSize}); try again later`),
+        'queueFull',
       );
+    }
+    // A call's own timeout wins over the option; Infinity means no deadline for this call.
+    let timeout = call?.timeout ?? options.timeout;
+    if (timeout === Infinity) timeout = undefined;
+    let deadlineAt = Infinity;
+    if (timeout !== undefined) {
+      const at = exactNow();
+      deadlineAt = at + timeout;
+      const refusal = this.#shed === undefined ? undefined : this.#shedOnArrival(at, deadlineAt, key, cost);
+      if (refusal !== undefined) return this.#refuse(refusal, 'shed');
     }
 
     const entry = new Entry(item, ++this.#seq, now(), cost);
+    entry.deadlineAt = deadlineAt;
     const promise = promiseFor(entry) as Promise<O>;
     const partition = this.#queue.add(entry, key, priority);
     this.#auto?.arrived(exactNow());
     if (call?.meta !== undefined) this.#metas.set(entry, call.meta);
-    // A call's own timeout wins over the option; Infinity means no deadline for this call.
-    let timeout = call?.timeout ?? options.timeout;
-    if (timeout === Infinity) timeout = undefined;
     if (call?.signal !== undefined || timeout !== undefined) this.#watch(entry, call?.signal, timeout);
     // Only these change what the pump would do: a new oldest item, a full batch, a new turn to
     // mark. (A new key's first item is the newest of all: it moves no timer.)
@@ -169,20 +207,63 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       meanBatchSize: this.#batches === 0 ? 0 : this.#items / this.#batches,
       batchSizes: Object.fromEntries(this.#batchSizes),
       ...(this.#auto === undefined ? {} : { auto: this.#auto.stats() }),
+      rejectedBy: { ...this.#rejectedBy },
+      ...this.#predictions(),
     };
+  }
+
+  /** The latency model and the wait it predicts, once it can predict. */
+  #predictions(): Pick<BatcherStats, 'latency' | 'predictedWaitMs'> {
+    const latency = this.#latency.stats();
+    if (latency === undefined) return {};
+    const at = exactNow();
+    // Without partitionBy the call joins the one queue; with it, no item has no key, so the
+    // unkeyed queue stands for a key with nothing queued.
+    const answerAt = forecastAnswerAt(this.#forecastState(at), this.#queue, undefined, 0)!;
+    return { latency, predictedWaitMs: answerAt - at };
+  }
+
+  #forecastState(at: number): ForecastState {
+    const options = this.#options;
+    return {
+      now: at,
+      latency: this.#latency,
+      limits: options,
+      concurrency: options.concurrency,
+      costed: options.cost !== undefined,
+      windowMs: typeof options.delay === 'number' ? options.delay : 0,
+      running: this.#runningBatches,
+    };
+  }
+
+  /** `shed: true`, on arrival: an OverloadedError for a call that would miss its deadline, or undefined. */
+  #shedOnArrival(at: number, deadlineAt: number, key: unknown, cost: number): OverloadedError | undefined {
+    const answerAt = forecastAnswerAt(this.#forecastState(at), this.#queue, key, cost);
+    const verdict = this.#shed!.onArrival(at, answerAt, deadlineAt);
+    return verdict === undefined ? undefined : this.#overloaded('on arrival: it would be answered', verdict);
+  }
+
+  #overloaded(when: string, { predictedMs, leftMs }: ShedVerdict): OverloadedError {
+    const latency = this.#latency.stats()!;
+    const retryAfterMs = Math.max(0, Math.ceil(predictedMs - leftMs));
+    const message =
+      `${this.#name}: shed ${when} in ${predictedMs.toFixed(1)} ms (predicted), but the call had ${leftMs.toFixed(1)} ms left ` +
+      `(a batch is predicted to run ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); retry after ${retryAfterMs} ms`;
+    return new OverloadedError(message, retryAfterMs);
   }
 
   configure(partial: BatchedOptions<I, O>): void {
     const options = resolveOptions(mergeOptions(this.#options.given, partial));
     this.#options = options;
     this.#auto = options.delay === 'auto' ? (this.#auto ?? new AutoPolicy()) : undefined;
+    this.#shed = options.shed ? (this.#shed ?? new ShedPolicy(this.#latency)) : undefined;
     // Queued items keep the cost and key they arrived with; one that no longer fits any batch
     // would wait forever, so it leaves now, as it would have been refused on arrival. All of
     // them leave before the pump below, so none can be dispatched under the new budget.
     const tooCostly = [...this.#queue.queued()].filter((entry) => entry.cost > options.maxBatchCost);
     for (const entry of tooCostly) {
       const message = `${this.#name}: the item's cost ${entry.cost} is above maxBatchCost ${options.maxBatchCost} (changed by configure), so it can never fit in a batch`;
-      this.#settle(entry, false, new RangeError(message));
+      this.#settle(entry, false, new RangeError(message), 'badInput');
     }
     this.#clearTimers();
     this.#pump();
@@ -272,10 +353,17 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   #dispatch(partition: Partition): void {
     const options = this.#options;
-    const entries = this.#queue.take(partition, options) as Entry<I>[];
-    const size = entries.length;
+    const trigger = this.#triggerOf(partition);
     const startedAt = exactNow();
-    const batch = new RunningBatch(entries, options, startedAt - entries[0]!.enqueuedAt, startedAt);
+    const entries = this.#take(partition, startedAt) as Entry<I>[];
+    const size = entries.length;
+    if (size === 0) return; // every item was shed
+    let work = size;
+    if (options.cost !== undefined) {
+      work = 0;
+      for (let i = 0; i < size; i++) work += entries[i]!.cost;
+    }
+    const batch = new RunningBatch(entries, options, startedAt - entries[0]!.enqueuedAt, startedAt, work, trigger);
     // Indexed loops on the per-item paths: a for-of that runs before the optimizing compiler
     // has seen it allocates an iterator result per item (measured: 40 B per call).
     const items = new Array<I>(size);
@@ -304,8 +392,29 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     // Always settle in a later microtask, so a synchronous method cannot re-enter the pump.
     Promise.resolve(result).then(
       (value) => this.#complete(batch, value),
-      (error: unknown) => this.#fail(batch, error),
+      (error: unknown) => this.#fail(batch, error, 'batchError'),
     );
+  }
+
+  /** Why the partition's batch leaves now (SPEC §10): asked before it is taken. */
+  #triggerOf(partition: Partition): BatchTrigger {
+    if (partition.isFull(this.#options)) return 'full';
+    if (this.#closed) return 'close';
+    if (partition.oldest()!.seq <= this.#flushedSeq) return 'flush';
+    return this.#waitsForTurnEnd() ? 'turn' : 'window';
+  }
+
+  /** The next batch of a partition; with `shed`, the items that cannot make their deadline are told so instead. */
+  #take(partition: Partition, at: number): Entry<unknown>[] {
+    const options = this.#options;
+    const formation = this.#shed?.formation(at, options.cost !== undefined);
+    if (formation === undefined) return this.#queue.take(partition, options);
+    const { batch, skipped } = this.#queue.takeAdmitted(partition, options, formation.admit);
+    for (let i = 0; i < skipped.length; i++) {
+      const error = this.#overloaded('when its batch was formed: the batch would end', formation.verdicts[i]!);
+      this.#settle(skipped[i]!, false, error, 'shed');
+    }
+    return batch;
   }
 
   /** Fans the results out: result `i` goes to caller `i`. */
@@ -315,9 +424,10 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     if (!Array.isArray(results) || results.length !== size) {
       const got = Array.isArray(results) ? `an array of length ${results.length}` : describeValue(results);
       const message = `${this.#name} returned ${got} for a batch of ${plural(size, 'item')}; expected an array with one result per item, in order`;
-      return this.#fail(batch, new BatchContractError(message));
+      return this.#fail(batch, new BatchContractError(message), 'contract');
     }
     this.#endBatch(batch);
+    this.#latency.record(batch.work, batch.runMs);
     const { output } = batch.options;
     for (let i = 0; i < size; i++) {
       const entry = batch.entries[i]!;
@@ -330,20 +440,22 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
           entry,
           false,
           new BatchContractError(`${this.#name}: reading result ${i} threw: ${messageOf(cause)}`, { cause }),
+          'contract',
         );
         continue;
       }
       if (isError(result)) {
-        this.#settle(entry, false, result);
+        this.#settle(entry, false, result, 'resultError');
         continue;
       }
       const problem = output?.(result);
-      if (problem === undefined) this.#settle(entry, true, result);
+      if (problem === undefined) this.#settle(entry, true, result, undefined);
       else
         this.#settle(
           entry,
           false,
           new BatchContractError(`${this.#name}: result ${i} failed the output check: ${problem}`),
+          'contract',
         );
     }
     this.#report(batch, undefined);
@@ -351,11 +463,11 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   }
 
   /** The whole batch failed: every caller still waiting gets the same error. */
-  #fail(batch: RunningBatch, error: unknown): void {
+  #fail(batch: RunningBatch, error: unknown, why: RejectionReason): void {
     if (batch.done) return;
     this.#endBatch(batch);
     const { entries } = batch;
-    for (let i = 0; i < entries.length; i++) this.#settle(entries[i]!, false, error);
+    for (let i = 0; i < entries.length; i++) this.#settle(entries[i]!, false, error, why);
     this.#report(batch, error);
     this.#pump();
   }
@@ -366,7 +478,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       `${this.#name}: a batch of ${plural(batch.entries.length, 'item')} ran longer than batchTimeout (${batchTimeout} ms)`,
     );
     LazyBatchContext.abort(batch.context, error);
-    this.#fail(batch, error);
+    this.#fail(batch, error, 'batchTimeout');
   }
 
   #endBatch(batch: RunningBatch): void {
@@ -392,6 +504,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
         queuedMs: Math.max(0, batch.startedAt - entry.enqueuedAt),
         meta: this.#metas.get(entry),
       })),
+      trigger: batch.trigger,
       ...(error === undefined ? {} : { error }),
     };
     try {
@@ -409,21 +522,23 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   // ---- settling one call -----------------------------------------------------------------
 
-  #refuse(reason: unknown): Promise<never> {
+  #refuse(reason: unknown, why: RejectionReason): Promise<never> {
     this.#rejected++;
+    this.#rejectedBy[why]++;
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- may be a caller's signal.reason, passed on
     return Promise.reject(reason);
   }
 
   /** Rejects the call when its signal aborts or its deadline passes, wherever it is then. */
   #watch(entry: Entry<unknown>, signal: AbortSignal | undefined, timeout: number | undefined): void {
-    const onAbort = (): void => this.#leave(entry, signal!.reason);
+    const onAbort = (): void => this.#leave(entry, signal!.reason, 'abort');
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer =
       timeout === undefined
         ? undefined
         : setTimeout(
-            () => this.#leave(entry, new TimeoutError(`${this.#name}: the call timed out after ${timeout} ms`)),
+            () =>
+              this.#leave(entry, new TimeoutError(`${this.#name}: the call timed out after ${timeout} ms`), 'timeout'),
             timeout,
           );
     entry.detach = () => {
@@ -433,14 +548,14 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   }
 
   /** A caller leaves early (abort, deadline); a queued item leaving may change what is due. */
-  #leave(entry: Entry<unknown>, reason: unknown): void {
+  #leave(entry: Entry<unknown>, reason: unknown, why: RejectionReason): void {
     const wasQueued = entry.state === QUEUED;
-    this.#settle(entry, false, reason);
+    this.#settle(entry, false, reason, why);
     if (wasQueued) this.#pump(); // the oldest item may have changed, or the queue emptied
   }
 
   /** The only place a call settles; a second settle of the same call is a no-op. */
-  #settle(entry: Entry<unknown>, ok: boolean, value: unknown): void {
+  #settle(entry: Entry<unknown>, ok: boolean, value: unknown, why: RejectionReason | undefined): void {
     if (entry.state === SETTLED) return;
     const wasQueued = entry.state === QUEUED;
     entry.state = SETTLED;
@@ -453,6 +568,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       entry.resolve(value);
     } else {
       this.#rejected++;
+      this.#rejectedBy[why!]++;
       entry.reject(value);
     }
     if (entry.drains !== undefined) {

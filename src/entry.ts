@@ -32,6 +32,8 @@ export class Entry<I> {
   detach: (() => void) | undefined = undefined;
   /** Drains waiting on this call; set only while someone drains. */
   drains: Drain[] | undefined = undefined;
+  /** When its deadline passes, on the engine's exact clock; `Infinity` for a call without one. */
+  deadlineAt = Infinity;
   /** The partition it waits in, while it is queued. */
   partition: Partition | undefined = undefined;
 

@@ -96,3 +96,25 @@ export class BatcherClosedError extends BatchedError {
     super('ERR_BATCHER_CLOSED', message);
   }
 }
+
+/**
+ * With `shed: true`, the batcher predicted that the call would be answered after its deadline,
+ * so it refused it before it ran: on arrival, or when its batch was formed. A server maps it
+ * to HTTP 503 with a `Retry-After` header from `retryAfterMs`, so a load balancer can retry
+ * the request on another replica. Code: `ERR_OVERLOADED`.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof OverloadedError)
+ *   reply.code(503).header('retry-after', Math.ceil(err.retryAfterMs / 1_000)).send({ error: err.message });
+ * ```
+ */
+export class OverloadedError extends BatchedError {
+  /** The predicted time, in ms, until a call with the same deadline would be answered in time. */
+  readonly retryAfterMs: number;
+
+  constructor(message: string, retryAfterMs: number) {
+    super('ERR_OVERLOADED', message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}

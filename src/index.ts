@@ -7,10 +7,12 @@
  */
 export { Batched, batched, batcherOf, closeBatchers, getBatchedOptions } from './batched.js';
 export type { BatchedDecorator, BatchedFunction, BatchedOptionsSpec } from './batched.js';
-export type { BatchedOptions, BatchEvent, BatchEventItem } from './options.js';
+export type { BatchedOptions, BatchEvent, BatchEventItem, BatchTrigger } from './options.js';
 export type { CheckSpec } from './checks.js';
 export type {
   AutoStats,
+  LatencyStats,
+  RejectionReason,
   Batch,
   BatchContext,
   BatcherControls,
@@ -23,6 +25,7 @@ export {
   BatchContractError,
   BatcherClosedError,
   BatchTimeoutError,
+  OverloadedError,
   QueueFullError,
   TimeoutError,
 } from './errors.js';

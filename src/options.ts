@@ -35,9 +35,24 @@ export interface BatchEvent {
   readonly startedAt: number;
   /** One entry per item, in batch order: its queue wait and its caller's `meta`. */
   readonly items: readonly BatchEventItem[];
+  /** Why the batch left: see {@link BatchTrigger}. */
+  readonly trigger: BatchTrigger;
   /** The batch-level failure, if any: what the method threw, a `BatchContractError` or a `BatchTimeoutError`. */
   readonly error?: unknown;
 }
+
+/**
+ * Why a batch left the queue: `'full'` (it held `maxBatchSize` items, or its cost budget was
+ * reached, when it left, whatever else happened), `'window'` (its first item had waited
+ * `delay`), `'turn'` (the end of the turn, with `delay: 0` or `'auto'`), `'flush'` (`flush()`
+ * asked) or `'close'` (`close()` sent it).
+ *
+ * @example
+ * ```ts
+ * onBatch: ({ trigger }) => batchesByTrigger.inc({ trigger })
+ * ```
+ */
+export type BatchTrigger = 'full' | 'window' | 'turn' | 'flush' | 'close';
 
 /**
  * Options of `@Batched()` and `batched()`. All are optional.
@@ -134,6 +149,16 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @example `{ partitionBy: (request: Request) => request.modelName }`
    */
   partitionBy?: (item: I) => string | number;
+  /**
+   * Overload shedding: a call with a deadline (`timeout`) that the batcher predicts would be
+   * answered after it is rejected with `OverloadedError` as soon as that is known (on arrival,
+   * or when its batch is formed), and never runs. The prediction comes from the latency model
+   * (`stats().latency`); nothing is shed before 3 batches have returned, and a call without a
+   * deadline is never shed.
+   * @default false
+   * @example `{ delay: 'auto', timeout: 150, shed: true }`
+   */
+  shed?: boolean;
 }
 
 /** Options as the engine uses them: defaults filled in, checks compiled. */
@@ -151,6 +176,7 @@ export interface ResolvedOptions {
   /** `Infinity` without a cost budget. */
   readonly maxBatchCost: number;
   readonly partitionBy: ((item: unknown) => unknown) | undefined;
+  readonly shed: boolean;
   /** The options as the user gave them, for `getBatchedOptions`. */
   readonly given: Readonly<BatchedOptions>;
 }
@@ -197,6 +223,7 @@ const VALIDATORS: Record<keyof BatchedOptions, Validator> = {
   cost: isFunction,
   maxBatchCost: (v) => (typeof v === 'number' && v > 0 ? undefined : 'a number > 0, or Infinity'),
   partitionBy: isFunction,
+  shed: (v) => (typeof v === 'boolean' ? undefined : 'a boolean'),
 };
 
 const OPTION_NAMES = Object.keys(VALIDATORS) as (keyof BatchedOptions)[];
@@ -268,6 +295,7 @@ export function resolveOptions(given: BatchedOptions): ResolvedOptions {
     cost: given.cost,
     maxBatchCost: given.maxBatchCost ?? Infinity,
     partitionBy: given.partitionBy,
+    shed: given.shed ?? false,
     given: Object.freeze({ ...given }),
   };
 }

@@ -1,5 +1,5 @@
 import type { Drain, Entry } from './entry.js';
-import type { ResolvedOptions } from './options.js';
+import type { BatchTrigger, ResolvedOptions } from './options.js';
 import type { BatchContext } from './types.js';
 
 /**
@@ -37,6 +37,9 @@ export class RunningBatch {
     readonly options: ResolvedOptions,
     readonly queuedMs: number,
     readonly startedAt: number,
+    /** Its size, or its total cost when the batcher has a `cost` function: what the latency model learns from. */
+    readonly work: number,
+    readonly trigger: BatchTrigger,
   ) {
     this.live = entries.length;
   }

@@ -113,6 +113,62 @@ export interface BatcherStats {
   readonly batchSizes: Readonly<Record<number, number>>;
   /** With `delay: 'auto'`, what it has learnt and how long it let the last batch wait (SPEC §5). */
   readonly auto?: AutoStats;
+  /** Calls rejected so far, by reason; the counts add up to `rejected`. */
+  readonly rejectedBy: Readonly<Record<RejectionReason, number>>;
+  /** What a batch costs, learnt from the batches that ran; absent until 3 batches have returned. */
+  readonly latency?: LatencyStats;
+  /**
+   * The predicted time, in ms, from now until a call arriving now would be answered: the
+   * batches running and queued ahead of it, its own window, then its own run (with
+   * `partitionBy`, for a key with nothing queued). Absent until 3 batches have returned.
+   * A readiness probe can take the replica out of rotation while it is high.
+   */
+  readonly predictedWaitMs?: number;
+}
+
+/**
+ * Why a call was rejected, as counted in `stats().rejectedBy`:
+ * `queueFull` (`QueueFullError`), `closed` (`BatcherClosedError`), `badInput` (the `input`
+ * check, the call options, `cost` or `partitionBy` refused it), `timeout` (`TimeoutError`),
+ * `abort` (its signal aborted), `shed` (`OverloadedError`), `batchError` (the batch method threw
+ * or rejected), `batchTimeout` (`BatchTimeoutError`), `contract` (`BatchContractError`: a wrong
+ * array, or a result that failed the `output` check) and `resultError` (the method returned an
+ * `Error` in the call's slot).
+ *
+ * @example
+ * ```ts
+ * const { shed, timeout } = batcherOf(model, 'predict').stats().rejectedBy;
+ * ```
+ */
+export type RejectionReason =
+  | 'queueFull'
+  | 'closed'
+  | 'badInput'
+  | 'timeout'
+  | 'abort'
+  | 'shed'
+  | 'batchError'
+  | 'batchTimeout'
+  | 'contract'
+  | 'resultError';
+
+/**
+ * What a batch costs, as the latency model has learnt it (`stats().latency`): a batch of `n`
+ * items is predicted to run `baseMs + perItemMs · n` ms. With a `cost` function, `n` is the
+ * batch's total cost and `perItemMs` is per unit of cost.
+ *
+ * @example
+ * ```ts
+ * const { baseMs, perItemMs } = batcherOf(model, 'predict').stats().latency ?? {};
+ * ```
+ */
+export interface LatencyStats {
+  /** The fixed part of a batch's run time, in ms. */
+  readonly baseMs: number;
+  /** What each item (or unit of cost) adds, in ms. */
+  readonly perItemMs: number;
+  /** Batches it has learnt from so far (it fits the most recent 32). */
+  readonly samples: number;
 }
 
 /**

@@ -324,6 +324,18 @@ describe('stats()', () => {
       rejected: 1,
       meanBatchSize: 2,
       batchSizes: { 3: 1, 1: 1 },
+      rejectedBy: {
+        queueFull: 0,
+        closed: 0,
+        badInput: 0,
+        timeout: 0,
+        abort: 0,
+        shed: 0,
+        batchError: 0,
+        batchTimeout: 0,
+        contract: 0,
+        resultError: 1,
+      },
     });
   });
 });
@@ -429,8 +441,8 @@ describe('onBatch', () => {
     const anyNumber: unknown = expect.any(Number);
     const anyArray: unknown = expect.any(Array);
     expect(events).toEqual([
-      { size: 2, queuedMs: 20, runMs: 7, startedAt: anyNumber, items: anyArray },
-      { size: 1, queuedMs: 20, runMs: 7, startedAt: anyNumber, items: anyArray, error: failure },
+      { size: 2, queuedMs: 20, runMs: 7, startedAt: anyNumber, items: anyArray, trigger: 'window' },
+      { size: 1, queuedMs: 20, runMs: 7, startedAt: anyNumber, items: anyArray, trigger: 'window', error: failure },
     ]);
     // When the batch started, on the wall clock: the second 27 ms after the first.
     expect(events[1]!.startedAt - events[0]!.startedAt).toBeCloseTo(27, 5);
