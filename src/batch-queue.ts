@@ -122,7 +122,8 @@ export class Partition {
     let cost = 0;
     lanes: for (const lane of this.#lanes) {
       for (let entry = lane.front(); entry !== undefined; entry = lane.front()) {
-        const fits = batch.length < limits.maxBatchSize && (batch.length === 0 || cost + entry.cost <= limits.maxBatchCost);
+        const fits =
+          batch.length < limits.maxBatchSize && (batch.length === 0 || cost + entry.cost <= limits.maxBatchCost);
         if (!fits) break lanes;
         const verdict = admit(entry, batch.length, cost);
         if (verdict === STOP) break lanes;
@@ -231,7 +232,11 @@ export class BatchQueue {
   }
 
   /** Takes the next batch from a partition, asking `admit` of each item (see `Partition.takeAdmitted`). */
-  takeAdmitted(partition: Partition, limits: BatchLimits, admit: Admit): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
+  takeAdmitted(
+    partition: Partition,
+    limits: BatchLimits,
+    admit: Admit,
+  ): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
     const taken = partition.takeAdmitted(limits, admit);
     for (const entry of taken.batch) entry.partition = undefined;
     this.size -= taken.batch.length;

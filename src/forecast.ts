@@ -50,7 +50,12 @@ export function forecastAnswerAt(
   const batches = batchesFor(size, totalCost, limits);
   const ownSize = Math.max(1, size - (batches - 1) * limits.maxBatchSize);
   const ownWork = costed ? totalCost / batches : ownSize;
-  if (batches > 1) runBatches(slots, batches - 1, latency.predict(costed ? (totalCost - ownWork) / (batches - 1) : limits.maxBatchSize)!);
+  if (batches > 1)
+    runBatches(
+      slots,
+      batches - 1,
+      latency.predict(costed ? (totalCost - ownWork) / (batches - 1) : limits.maxBatchSize)!,
+    );
 
   let dueAt = now; // full, or its window passed while the batches ahead ran
   if (ownSize < limits.maxBatchSize) {

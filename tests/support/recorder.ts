@@ -51,3 +51,17 @@ export function manualBatchFn<T>() {
   };
   return { fn, batches, finish };
 }
+
+/**
+ * A simulated accelerator: a batch of n items takes `a + b·n` ms on a timer and no CPU, as a
+ * GPU model looks to the Node process. Records every batch; answers each item with itself.
+ */
+export function simulatedModel<T>(a: number, b: number) {
+  const calls: T[][] = [];
+  const fn = async (batch: T[]): Promise<T[]> => {
+    calls.push([...batch]);
+    await new Promise((resolve) => setTimeout(resolve, a + b * batch.length));
+    return batch;
+  };
+  return { fn, calls };
+}

@@ -1,0 +1,218 @@
+import { BatchedError, OverloadedError, TimeoutError, batched, type BatchedFunction } from '../src/index.js';
+import { flushMicrotasks, manualBatchFn, simulatedModel, track } from './support/recorder.js';
+
+// SPEC §10, shedding (`shed: true`), with fake timers: which calls are refused, and when.
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+type Manual = ReturnType<typeof manualBatchFn<string>>;
+
+/** Runs one batch of each size in turn on a simulated model, so the latency model learns its line. */
+async function warmUpSizes(predict: BatchedFunction<string, string>, sizes: number[]) {
+  for (const size of sizes) {
+    for (let i = 0; i < size; i++) void predict('warm');
+    await jest.advanceTimersByTimeAsync(100); // far past the batch's run
+  }
+}
+
+/** Runs `count` batches of `size` items that each take `runMs`, so the latency model learns. */
+async function warmUp(predict: BatchedFunction<string, string>, model: Manual, runMs: number, size = 1, count = 3) {
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < size; i++) void predict('warm');
+    await jest.advanceTimersByTimeAsync(0);
+    await jest.advanceTimersByTimeAsync(runMs);
+    await model.finish(model.batches.length - 1);
+  }
+  model.batches.length = 0;
+}
+
+test('a call predicted to miss its deadline is refused on arrival, before it queues, and never runs', async () => {
+  const model = simulatedModel<string>(10, 1); // a batch of n takes 10 + n ms
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 4, shed: true });
+  await warmUpSizes(predict, [1, 4, 2]);
+  expect(predict.stats().latency).toEqual({ baseMs: 10, perItemMs: 1, samples: 3 });
+  model.calls.length = 0;
+
+  for (let i = 0; i < 12; i++) void predict(`q${i}`); // one batch of 4 runs (14 ms), two of 4 wait
+  await jest.advanceTimersByTimeAsync(0);
+  expect(predict.stats()).toMatchObject({ running: 1, queued: 8 });
+  // Answered at: 14 (running) + 14 + 14 (ahead) + 11 (its own batch of 1) = 53 ms from now.
+  const late = track(predict('late', { timeout: 40 }));
+  await flushMicrotasks();
+  expect(late.status).toBe('rejected');
+  const error = late.reason as OverloadedError;
+  expect(error).toBeInstanceOf(OverloadedError);
+  expect(error).toBeInstanceOf(BatchedError);
+  expect(error.code).toBe('ERR_OVERLOADED');
+  expect(error.message).toBe(
+    'fn: shed on arrival: it would be answered in 53.0 ms (predicted), but the call had 40.0 ms left ' +
+      '(a batch is predicted to run 10.00 ms + 1.000 ms per item); retry after 13 ms',
+  );
+  expect(error.retryAfterMs).toBe(13);
+  expect(predict.stats()).toMatchObject({ queued: 8, rejected: 1 });
+  expect(predict.stats().rejectedBy.shed).toBe(1);
+
+  const inTime = track(predict('in time', { timeout: 54 })); // the same forecast, 1 ms (a timer tick) before its deadline
+  await jest.advanceTimersByTimeAsync(60);
+  expect(inTime).toMatchObject({ status: 'resolved', value: 'in time' });
+  expect(model.calls.flat()).not.toContain('late');
+});
+
+test('a call without a deadline is never shed', async () => {
+  const model = simulatedModel<string>(10, 1);
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 4, shed: true });
+  for (let b = 0; b < 3; b++) {
+    void predict('warm');
+    await jest.advanceTimersByTimeAsync(11);
+  }
+  for (let i = 0; i < 40; i++) void predict(`q${i}`);
+  const patient = track(predict('patient'));
+  const infinite = track(predict('infinite', { timeout: Infinity }));
+  await jest.advanceTimersByTimeAsync(200);
+  expect(patient.status).toBe('resolved');
+  expect(infinite.status).toBe('resolved');
+  expect(predict.stats().rejectedBy.shed).toBe(0);
+});
+
+test('the option `timeout` is a deadline too', async () => {
+  const model = simulatedModel<string>(10, 1);
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 4, shed: true, timeout: 40 });
+  await warmUpSizes(predict, [1, 4, 2]);
+  const queued = Array.from({ length: 12 }, (_, i) => track(predict(`q${i}`)));
+  await flushMicrotasks();
+  // Two full batches (14 + 14 ms), then the ninth alone ends at 39 ms, a tick before its
+  // deadline; the tenth would make that batch end at 40: it and those after are refused.
+  const statuses = queued.map((call) => call.status);
+  expect(statuses).toEqual([...Array<string>(9).fill('pending'), ...Array<string>(3).fill('rejected')]);
+  expect(queued[9]!.reason).toBeInstanceOf(OverloadedError);
+  await jest.advanceTimersByTimeAsync(40);
+  expect(queued.slice(0, 9).map((call) => call.status)).toEqual(Array<string>(9).fill('resolved'));
+});
+
+test('nothing is shed while the latency model cannot predict (fewer than 3 batches)', async () => {
+  const model = simulatedModel<string>(10, 1);
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 1, shed: true });
+  expect(predict.stats().latency).toBeUndefined();
+  // The first runs 11 ms; the second rides at 11 ms (one batch seen) and times out while it runs.
+  const calls = Array.from({ length: 5 }, (_, i) => track(predict(`q${i}`, { timeout: 15 })));
+  await jest.advanceTimersByTimeAsync(100);
+  expect(calls.map((call) => call.status)).toEqual(['resolved', 'rejected', 'rejected', 'rejected', 'rejected']);
+  expect(calls.slice(1).every((call) => call.reason instanceof TimeoutError)).toBe(true);
+  expect(predict.stats().rejectedBy).toMatchObject({ shed: 0, timeout: 4 });
+});
+
+test('when a batch is formed, an item that would miss its deadline does not ride; the next takes its place', async () => {
+  const model = manualBatchFn<string>();
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 2, shed: true });
+  await warmUp(predict, model, 10); // every batch takes 10 ms
+  void predict('blocker');
+  await jest.advanceTimersByTimeAsync(0);
+  // Predicted on arrival: the blocker ends in 10 ms, this batch runs 10 more: 20 <= 25.
+  const a = track(predict('a', { timeout: 25 }));
+  const b = track(predict('b'));
+  const c = track(predict('c'));
+  await flushMicrotasks();
+  expect(a.status).toBe('pending');
+  await jest.advanceTimersByTimeAsync(20); // the blocker runs twice as long as predicted
+  await model.finish(0);
+  // Formed at 20 ms: it would end at 30, after a's deadline (25): b and c ride.
+  expect(model.batches.map((batch) => batch.items)).toEqual([['blocker'], ['b', 'c']]);
+  expect(a.status).toBe('rejected');
+  expect(a.reason).toBeInstanceOf(OverloadedError);
+  expect((a.reason as Error).message).toBe(
+    'fn: shed when its batch was formed: the batch would end in 10.0 ms (predicted), but the call had 5.0 ms left ' +
+      '(a batch is predicted to run 10.00 ms + 0.000 ms per item); retry after 5 ms',
+  );
+  expect(predict.stats().rejectedBy.shed).toBe(1);
+  await jest.advanceTimersByTimeAsync(10);
+  await model.finish(1);
+  expect([b.status, c.status]).toEqual(['resolved', 'resolved']);
+});
+
+test('no item that can still make its deadline is passed over: one that would make an item aboard miss ends the batch', async () => {
+  const model = simulatedModel<string>(10, 5); // 15 ms for one item, 20 for two
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 2, shed: true });
+  for (let b = 0; b < 3; b++) {
+    void predict('warm');
+    void predict('warm');
+    await jest.advanceTimersByTimeAsync(20);
+    void predict('warm');
+    await jest.advanceTimersByTimeAsync(15);
+  }
+  model.calls.length = 0;
+  const a = track(predict('a', { timeout: 17 })); // makes it alone (15 ms), not with company (20)
+  const b = track(predict('b'));
+  await jest.advanceTimersByTimeAsync(40);
+  expect(model.calls).toEqual([['a'], ['b']]);
+  expect([a.status, b.status]).toEqual(['resolved', 'resolved']);
+});
+
+test('a call already running is never shed: its deadline rejects it with TimeoutError', async () => {
+  const model = manualBatchFn<string>();
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 2, shed: true });
+  await warmUp(predict, model, 10);
+  const a = track(predict('a', { timeout: 15 }));
+  await jest.advanceTimersByTimeAsync(0);
+  expect(model.batches.map((batch) => batch.items)).toEqual([['a']]);
+  await jest.advanceTimersByTimeAsync(15); // the batch runs past a's deadline
+  expect(a.status).toBe('rejected');
+  expect(a.reason).toBeInstanceOf(TimeoutError);
+  expect(predict.stats().rejectedBy).toMatchObject({ shed: 0, timeout: 1 });
+  await model.finish(0);
+});
+
+test('one slow batch (a garbage collection) does not start a shedding spree', async () => {
+  const model = manualBatchFn<string>();
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 4, shed: true });
+  await warmUp(predict, model, 10, 1, 5);
+  void predict('slow');
+  await jest.advanceTimersByTimeAsync(0);
+  await jest.advanceTimersByTimeAsync(150); // running 15 times as long as predicted
+  // While it runs past its prediction, it is taken to end now: 10 ms + 10 ms <= 50.
+  const during = track(predict('during', { timeout: 50 }));
+  await flushMicrotasks();
+  expect(during.status).toBe('pending');
+  await jest.advanceTimersByTimeAsync(50);
+  await model.finish(0);
+  expect(during.reason).toBeInstanceOf(TimeoutError); // it waited on the slow batch: the deadline's business
+  // After it, the model still predicts about 10 ms: calls with 30 ms to spare go on being taken.
+  expect(predict.stats().latency!.baseMs).toBe(10);
+  const after = Array.from({ length: 4 }, (_, i) => track(predict(`after${i}`, { timeout: 30 })));
+  await flushMicrotasks();
+  expect(after.map((call) => call.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
+  await jest.advanceTimersByTimeAsync(10);
+  await model.finish(model.batches.length - 1);
+  expect(after.map((call) => call.status)).toEqual(['resolved', 'resolved', 'resolved', 'resolved']);
+  expect(predict.stats().rejectedBy.shed).toBe(0);
+});
+
+test('under capacity it sheds nothing: steady arrivals at 60% of what the model serves, all with deadlines', async () => {
+  const model = simulatedModel<number>(10, 0.3); // capacity at batches of 32: ~1,600 items/s
+  const predict = batched(model.fn, { delay: 'auto', maxBatchSize: 32, shed: true, timeout: 150 });
+  const calls: ReturnType<typeof track<number>>[] = [];
+  for (let ms = 0; ms < 2_000; ms++) {
+    calls.push(track(predict(ms))); // 1,000 calls/s: one per ms, 60% of capacity
+    await jest.advanceTimersByTimeAsync(1);
+  }
+  await jest.advanceTimersByTimeAsync(200);
+  expect(calls.filter((call) => call.status !== 'resolved')).toEqual([]);
+  expect(predict.stats().rejectedBy.shed).toBe(0);
+  expect(predict.stats().latency!.samples).toBeGreaterThan(3);
+});
+
+test('over capacity it sheds what cannot make it, and whatever runs is answered in time', async () => {
+  const model = simulatedModel<number>(10, 0.3);
+  const predict = batched(model.fn, { delay: 'auto', maxBatchSize: 32, shed: true, timeout: 150 });
+  const calls: { state: ReturnType<typeof track<number>>; at: number }[] = [];
+  for (let ms = 0; ms < 2_000; ms++) {
+    for (let i = 0; i < 3; i++) calls.push({ state: track(predict(ms)), at: ms }); // 3,000 calls/s: ~1.8x
+    await jest.advanceTimersByTimeAsync(1);
+  }
+  await jest.advanceTimersByTimeAsync(200);
+  const { rejectedBy, items } = predict.stats();
+  const answered = calls.filter((call) => call.state.status === 'resolved').length;
+  expect(rejectedBy.shed).toBeGreaterThan(0);
+  expect(rejectedBy.timeout).toBe(0); // nothing admitted missed its deadline
+  expect(answered + rejectedBy.shed).toBe(calls.length);
+  expect(items).toBe(answered); // the model ran only what was answered
+});
