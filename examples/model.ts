@@ -18,13 +18,15 @@ export function isFeatureVector(value: unknown): boolean {
 /**
  * How every example batches the classifier. A bad vector rejects with TypeError; past 1,000
  * waiting inputs a call is refused at once (QueueFullError); a call not answered within 2 s,
- * queue and model included, rejects with TimeoutError.
+ * queue and model included, rejects with TimeoutError, and one predicted not to make it is
+ * refused at once (OverloadedError, `shed`) instead of queueing for nothing.
  */
 export const CLASSIFIER_BATCHING: BatchedOptions<number[], number[]> = {
   delay: 5,
   maxBatchSize: 32,
   maxQueueSize: 1_000,
   timeout: 2_000,
+  shed: true,
   input: isFeatureVector,
 };
 

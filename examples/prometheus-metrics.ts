@@ -29,11 +29,18 @@ export function registerBatcherMetrics(batcher: BatcherControls, registry: Regis
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const batchesByTrigger = new Counter({
+    name: 'batched_batches_total',
+    help: "Batches sent, by why they left: full, window (the delay passed), turn (delay 0 or 'auto'), flush, close.",
+    labelNames: ['trigger'],
+    registers: [registry],
+  });
   batcher.configure({
-    onBatch: ({ size, queuedMs, runMs }) => {
+    onBatch: ({ size, queuedMs, runMs, trigger }) => {
       batchSize.observe(size);
       queueWait.observe(queuedMs / 1_000);
       batchDuration.observe(runMs / 1_000);
+      batchesByTrigger.inc({ trigger });
     },
   });
 
@@ -48,6 +55,25 @@ export function registerBatcherMetrics(batcher: BatcherControls, registry: Regis
       this.reset();
       this.inc({ outcome: 'resolved' }, resolved);
       this.inc({ outcome: 'rejected' }, rejected);
+    },
+  });
+  new Counter({
+    name: 'batched_rejections_total',
+    help: 'Calls rejected, by reason: queueFull, shed, timeout, abort, badInput, batchError, contract, ...',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(batcher.stats().rejectedBy)) this.inc({ reason }, count);
+    },
+  });
+  new Gauge({
+    name: 'batched_predicted_wait_seconds',
+    help: 'Predicted time until a call arriving now would be answered (absent until 3 batches ran).',
+    registers: [registry],
+    collect() {
+      const { predictedWaitMs } = batcher.stats();
+      if (predictedWaitMs !== undefined) this.set(predictedWaitMs / 1_000);
     },
   });
   new Gauge({

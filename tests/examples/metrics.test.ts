@@ -29,6 +29,12 @@ test('example:metrics exposes batch sizes, queue waits and request outcomes on /
   expect(sample(metrics, 'batched_batch_size_count')).toBe(batches);
   expect(sample(metrics, 'batched_queue_wait_seconds_count')).toBe(batches);
   expect(sample(metrics, 'batched_batch_duration_seconds_count')).toBe(batches);
+  expect(sample(metrics, 'batched_rejections_total{reason="badInput"}')).toBe(1);
+  expect(sample(metrics, 'batched_rejections_total{reason="shed"}')).toBe(0);
+  const byTrigger = ['full', 'window', 'turn', 'flush', 'close'].map(
+    (trigger) => sample(metrics, `batched_batches_total{trigger="${trigger}"}`) ?? 0,
+  );
+  expect(byTrigger.reduce((sum, n) => sum + n, 0)).toBe(batches);
   expect(sample(metrics, 'batched_queued_items')).toBe(0);
   expect(sample(metrics, 'batched_running_batches')).toBe(0);
   expect(metrics).toContain('# TYPE batched_queue_wait_seconds histogram');
