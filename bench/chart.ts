@@ -11,7 +11,14 @@ const WIDTH = 420;
 const HEIGHT = 300;
 const MARGIN = { left: 60, right: 16, top: 36, bottom: 44 };
 
-function panel(title: string, yLabel: string, series: Series[], offsetX: number, logY: boolean): string {
+function panel(
+  title: string,
+  yLabel: string,
+  series: Series[],
+  offsetX: number,
+  logY: boolean,
+  xLabel = 'concurrent clients',
+): string {
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
   const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y > 0);
   const scaleY = logY ? Math.log10 : (y: number) => y;
@@ -38,9 +45,7 @@ function panel(title: string, yLabel: string, series: Series[], offsetX: number,
   for (const x of xs) {
     parts.push(`<text x="${px(x)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" font-size="11">${x}</text>`);
   }
-  parts.push(
-    `<text x="${offsetX + WIDTH / 2}" y="${HEIGHT - 8}" text-anchor="middle" font-size="12">concurrent clients</text>`,
-  );
+  parts.push(`<text x="${offsetX + WIDTH / 2}" y="${HEIGHT - 8}" text-anchor="middle" font-size="12">${xLabel}</text>`);
   parts.push(
     `<text transform="translate(${offsetX + 14},${HEIGHT / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`,
   );
@@ -65,6 +70,37 @@ ${panel('Throughput (req/s, higher is better)', 'req/s', throughput, 0, false)}
 ${panel('server-side p99 latency (ms, log scale, lower is better)', 'ms', p99, WIDTH, true)}
 ${legend}
 <text x="${WIDTH}" y="${HEIGHT + 40}" text-anchor="middle" font-size="11" fill="#555">${caption}</text>
+</svg>
+`;
+}
+
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+
+/** Goodput against offered load (as a multiple of capacity), one line per contender. */
+export function overloadChart(
+  byLoad: Map<number, { contender: string; goodput: number }[]>,
+  contenders: readonly string[],
+  caption: string,
+): string {
+  const series: Series[] = contenders.map((name, i) => ({
+    name,
+    color: COLORS[i % COLORS.length]!,
+    points: [...byLoad].map(([load, outcomes]) => ({
+      x: load,
+      y: outcomes.find((o) => o.contender === name)?.goodput ?? 0,
+    })),
+  }));
+  const legend = series
+    .map(
+      (s, i) =>
+        `<rect x="${70 + i * 110}" y="${HEIGHT + 6}" width="12" height="12" fill="${s.color}"/><text x="${88 + i * 110}" y="${HEIGHT + 17}" font-size="12">${s.name}</text>`,
+    )
+    .join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT + 48}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+${panel('Goodput (answers within the deadline per s)', 'answers/s', series, 0, false, 'offered load (x capacity)')}
+${legend}
+<text x="${WIDTH / 2}" y="${HEIGHT + 40}" text-anchor="middle" font-size="11" fill="#555">${caption}</text>
 </svg>
 `;
 }

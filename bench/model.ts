@@ -118,3 +118,16 @@ export class Mlp {
 export function randomRow(size: number): Float32Array {
   return seededFloats(size, 1, (Math.random() * 2 ** 31) | 0);
 }
+
+/** Items per second that `mlp` runs at batches of `size`, back to back for `seconds` (after 3 warm-up runs). */
+export async function itemsPerSecond(mlp: Mlp, size: number, seconds: number): Promise<number> {
+  const rows = Array.from({ length: size }, () => randomRow(mlp.shape.inputSize));
+  for (let i = 0; i < 3; i++) await mlp.run(rows);
+  const started = performance.now();
+  let items = 0;
+  while (performance.now() - started < seconds * 1_000) {
+    await mlp.run(rows);
+    items += size;
+  }
+  return (items * 1_000) / (performance.now() - started);
+}

@@ -10,8 +10,10 @@ export interface OpenLoopResult {
   sent: number;
   completed: number;
   errors: number;
-  /** Client-side latencies in ms, from each request's scheduled send time. */
+  /** Client-side latencies in ms of the 200 answers, from each request's scheduled send time. */
   latencies: number[];
+  /** Latencies of every answer, by HTTP status (200 included). */
+  byStatus: Record<number, number[]>;
   /** Completed requests per second, over the time from the first send to the last answer. */
   rps: number;
 }
@@ -27,6 +29,7 @@ export async function openLoop(
   const agent = new Agent({ keepAlive: true, maxSockets: 1_024 });
   const target = new URL(url);
   const latencies: number[] = [];
+  const byStatus: Record<number, number[]> = {};
   let [sent, completed, errors, outstanding] = [0, 0, 0, 0];
   const start = performance.now();
   const end = start + seconds * 1_000;
@@ -44,6 +47,7 @@ export async function openLoop(
       (res) => {
         res.resume();
         res.on('end', () => {
+          (byStatus[res.statusCode ?? 0] ??= []).push(performance.now() - dueAt);
           if (res.statusCode === 200) {
             completed++;
             lastAnswer = performance.now();
@@ -86,12 +90,13 @@ export async function openLoop(
     completed,
     errors,
     latencies,
+    byStatus,
     rps: (completed * 1_000) / Math.max(seconds * 1_000, lastAnswer - start),
   };
 }
 
 /** Uniform numbers in [0, 1) from a 32-bit seed (mulberry32): the same seed, the same sequence. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

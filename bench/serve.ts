@@ -19,7 +19,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { serveChart } from './chart.js';
 import { forkServer } from './fork.js';
-import { DEFAULT_SHAPE, Mlp, randomRow } from './model.js';
+import { DEFAULT_SHAPE, itemsPerSecond, Mlp, randomRow } from './model.js';
 import { openLoop } from './open-loop.js';
 import { measureOnServer, type ServerSide } from './bench-server.js';
 import { MAX_BATCH_SIZE, ROUTES } from './server.js';
@@ -59,18 +59,10 @@ interface Point extends ServerSide {
 /** The model alone, in process: items/s at batch 1 and at maxBatchSize. */
 async function ceiling(): Promise<{ batch1: number; batchMax: number }> {
   const mlp = await Mlp.load();
-  const rate = async (size: number) => {
-    const rows = Array.from({ length: size }, () => randomRow(DEFAULT_SHAPE.inputSize));
-    for (let i = 0; i < 3; i++) await mlp.run(rows);
-    const started = performance.now();
-    let items = 0;
-    while (performance.now() - started < WARM_UP_SECONDS * 1_000) {
-      await mlp.run(rows);
-      items += size;
-    }
-    return (items * 1_000) / (performance.now() - started);
+  const result = {
+    batch1: await itemsPerSecond(mlp, 1, WARM_UP_SECONDS),
+    batchMax: await itemsPerSecond(mlp, MAX_BATCH_SIZE, WARM_UP_SECONDS),
   };
-  const result = { batch1: await rate(1), batchMax: await rate(MAX_BATCH_SIZE) };
   await mlp.release();
   return result;
 }

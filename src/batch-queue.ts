@@ -6,12 +6,11 @@ export interface BatchLimits {
   readonly maxBatchCost: number;
 }
 
-/** What `Partition.takeAdmitted` asks of each item, given the batch's count and cost so far. */
-export type Admit = (entry: Entry<unknown>, count: number, cost: number) => Verdict;
+/** What `Partition.takeAdmitted` asks of each item, in order: does it ride, or is it left out? */
+export type Admit = (entry: Entry<unknown>) => Verdict;
 export const RIDE = 0;
 export const SKIP = 1;
-export const STOP = 2;
-export type Verdict = typeof RIDE | typeof SKIP | typeof STOP;
+export type Verdict = typeof RIDE | typeof SKIP;
 
 /** Past this many items taken from the front of a lane, its array is compacted. */
 const COMPACT_AFTER = 1024;
@@ -113,8 +112,8 @@ export class Partition {
 
   /**
    * Takes the next batch as `take` does, asking `admit` of each item in order whether it
-   * rides (`RIDE`), is left out of the queue for its caller to be told (`SKIP`: it stays
-   * counted here until the engine removes it) or ends the batch where it is (`STOP`).
+   * rides (`RIDE`) or is left out of the queue for its caller to be told (`SKIP`: it stays
+   * counted here until the engine removes it).
    */
   takeAdmitted(limits: BatchLimits, admit: Admit): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
     const batch: Entry<unknown>[] = [];
@@ -125,8 +124,7 @@ export class Partition {
         const fits =
           batch.length < limits.maxBatchSize && (batch.length === 0 || cost + entry.cost <= limits.maxBatchCost);
         if (!fits) break lanes;
-        const verdict = admit(entry, batch.length, cost);
-        if (verdict === STOP) break lanes;
+        const verdict = admit(entry);
         lane.head++;
         if (verdict === SKIP) {
           skipped.push(entry);
@@ -137,6 +135,14 @@ export class Partition {
       }
     }
     return { batch: this.#took(batch, cost), skipped };
+  }
+
+  /**
+   * The work of the next batch as the queue stands (`costed`: its cost, else its size), taken
+   * to be as full as the queue allows: a forecast, for shedding, not what `take` will take.
+   */
+  nextBatchWork(limits: BatchLimits, costed: boolean): number {
+    return costed ? Math.min(this.cost, limits.maxBatchCost) : Math.min(this.size, limits.maxBatchSize);
   }
 
   /** How many items the next batch takes. */

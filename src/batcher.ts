@@ -407,7 +407,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   /** The next batch of a partition; with `shed`, the items that cannot make their deadline are told so instead. */
   #take(partition: Partition, at: number): Entry<unknown>[] {
     const options = this.#options;
-    const formation = this.#shed?.formation(at, options.cost !== undefined);
+    const formation = this.#shed?.formation(at, partition.nextBatchWork(options, options.cost !== undefined));
     if (formation === undefined) return this.#queue.take(partition, options);
     const { batch, skipped } = this.#queue.takeAdmitted(partition, options, formation.admit);
     for (let i = 0; i < skipped.length; i++) {

@@ -20,7 +20,8 @@ export interface ForecastState {
  * (`undefined` while the latency model cannot predict). It plays the queue forward: the
  * running batches end as predicted, then every batch queued ahead of the call takes the first
  * slot to free (each partition's items in full batches; all of them are older than the call,
- * so they go first), then the call's own batch, once its window is over, and its run.
+ * so they go first), then the call's own batch, once its window is over, and its run (that
+ * of a full batch, if it must wait for a slot).
  *
  * Approximations, each in the call's favour or neutral: batches ahead are taken to leave as
  * soon as a slot frees (their windows, older than the call's, are mostly over); priorities are
@@ -62,8 +63,19 @@ export function forecastAnswerAt(
     if (ownSize === 1) dueAt = now + state.windowMs;
     else if (batches === 1) dueAt = own!.oldest()!.enqueuedAt + state.windowMs;
   }
-  const startsAt = Math.max(takeSlot(slots), dueAt);
-  return startsAt + latency.predict(ownWork)!;
+  const slotFreeAt = takeSlot(slots);
+  // A batch that waits for a slot fills with the calls that arrive meanwhile: under load it
+  // leaves full, and runs as long as a full batch. Predicting its size now would promise the
+  // call an answer that the batch, once formed, cannot keep.
+  const fills = slotFreeAt > dueAt;
+  const runMs = latency.predict(fills ? fullWork(limits, ownWork, costed) : ownWork)!;
+  return Math.max(slotFreeAt, dueAt) + runMs;
+}
+
+/** The work of a full batch: `maxBatchSize` items, or its cost budget (or `work`, if more). */
+function fullWork(limits: BatchLimits, work: number, costed: boolean): number {
+  if (!costed) return limits.maxBatchSize;
+  return limits.maxBatchCost === Infinity ? work : Math.max(work, limits.maxBatchCost);
 }
 
 /** When each slot frees, earliest first: now for a free slot, else a running batch's predicted end. */

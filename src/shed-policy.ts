@@ -1,4 +1,4 @@
-import { type Admit, RIDE, SKIP, STOP } from './batch-queue.js';
+import { type Admit, RIDE, SKIP } from './batch-queue.js';
 import type { Entry } from './entry.js';
 import type { LatencyModel } from './latency-model.js';
 
@@ -25,9 +25,8 @@ export interface ShedVerdict {
  *
  * - On arrival: the forecast of its answer is later than its deadline.
  * - When a batch is formed: taking items in order, one whose deadline passes before the batch
- *   (with it aboard) is predicted to end does not ride, and the next takes its place; one that
- *   would make its deadline but would make an item already aboard miss ends the batch there,
- *   so no item that can still make its deadline is passed over for one that cannot.
+ *   is predicted to end does not ride, and the next takes its place. Every item that rides is
+ *   predicted to make its deadline, and none is passed over for one that cannot.
  *
  * A call already running is never shed: that is its deadline timer's business.
  */
@@ -41,22 +40,21 @@ export class ShedPolicy {
   }
 
   /**
-   * How a batch formed at `now` takes its items (`costed`: a batch's work is its cost): `admit`
-   * sees each item in order; `verdicts` gets what each skipped item is told, in order.
+   * How a batch formed at `now` takes its items: `admit` sees each item in order, and
+   * `verdicts` gets what each skipped item is told, in order. The batch is predicted to end
+   * when a batch of `work` (its size, or cost, as it will leave: as full as the queue allows)
+   * ends; an item whose deadline comes first does not ride and the next in order takes its
+   * place. Judging every item against the full batch, not the batch so far, keeps batches full
+   * under overload: cutting a batch short for one tight item would cost every later item time.
    */
-  formation(now: number, costed: boolean): { admit: Admit; verdicts: ShedVerdict[] } | undefined {
+  formation(now: number, work: number): { admit: Admit; verdicts: ShedVerdict[] } | undefined {
     if (!this.latency.ready) return undefined;
+    const endsAt = now + this.latency.predict(work)!;
     const verdicts: ShedVerdict[] = [];
-    let earliestDeadline = Infinity; // of the items aboard
-    const admit: Admit = (entry: Entry<unknown>, count, cost) => {
-      const endsAt = now + this.latency.predict(costed ? cost + entry.cost : count + 1)!;
-      if (endsAt > entry.deadlineAt - SHED_MARGIN_MS) {
-        verdicts.push({ predictedMs: endsAt - now, leftMs: entry.deadlineAt - now });
-        return SKIP;
-      }
-      if (endsAt > earliestDeadline - SHED_MARGIN_MS) return STOP;
-      if (entry.deadlineAt < earliestDeadline) earliestDeadline = entry.deadlineAt;
-      return RIDE;
+    const admit: Admit = (entry: Entry<unknown>) => {
+      if (endsAt <= entry.deadlineAt - SHED_MARGIN_MS) return RIDE;
+      verdicts.push({ predictedMs: endsAt - now, leftMs: entry.deadlineAt - now });
+      return SKIP;
     };
     return { admit, verdicts };
   }

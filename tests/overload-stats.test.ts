@@ -24,8 +24,9 @@ describe('stats().latency and stats().predictedWaitMs', () => {
     expect(predict.stats().predictedWaitMs).toBe(16);
     for (let i = 0; i < 6; i++) void predict(i); // a full batch goes now (14 ms); 2 wait
     expect(predict.stats()).toMatchObject({ running: 1, queued: 2 });
-    // The running batch ends in 14 ms; the call joins the 2 queued (window over by then): 14 + 13.
-    expect(predict.stats().predictedWaitMs).toBe(27);
+    // The running batch ends in 14 ms; the call joins the 2 queued, a batch that fills while it
+    // waits for the slot: 14 + 14.
+    expect(predict.stats().predictedWaitMs).toBe(28);
     await jest.advanceTimersByTimeAsync(100);
   });
 

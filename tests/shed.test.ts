@@ -36,7 +36,8 @@ test('a call predicted to miss its deadline is refused on arrival, before it que
   for (let i = 0; i < 12; i++) void predict(`q${i}`); // one batch of 4 runs (14 ms), two of 4 wait
   await jest.advanceTimersByTimeAsync(0);
   expect(predict.stats()).toMatchObject({ running: 1, queued: 8 });
-  // Answered at: 14 (running) + 14 + 14 (ahead) + 11 (its own batch of 1) = 53 ms from now.
+  // Answered at: 14 (running) + 14 + 14 (ahead) + 14 (its own batch, which fills while it
+  // waits for the slot) = 56 ms from now.
   const late = track(predict('late', { timeout: 40 }));
   await flushMicrotasks();
   expect(late.status).toBe('rejected');
@@ -45,15 +46,15 @@ test('a call predicted to miss its deadline is refused on arrival, before it que
   expect(error).toBeInstanceOf(BatchedError);
   expect(error.code).toBe('ERR_OVERLOADED');
   expect(error.message).toBe(
-    'fn: shed on arrival: it would be answered in 53.0 ms (predicted), but the call had 40.0 ms left ' +
-      '(a batch is predicted to run 10.00 ms + 1.000 ms per item); retry after 13 ms',
+    'fn: shed on arrival: it would be answered in 56.0 ms (predicted), but the call had 40.0 ms left ' +
+      '(a batch is predicted to run 10.00 ms + 1.000 ms per item); retry after 16 ms',
   );
-  expect(error.retryAfterMs).toBe(13);
+  expect(error.retryAfterMs).toBe(16);
   expect(predict.stats()).toMatchObject({ queued: 8, rejected: 1 });
   expect(predict.stats().rejectedBy.shed).toBe(1);
 
-  const inTime = track(predict('in time', { timeout: 54 })); // the same forecast, 1 ms (a timer tick) before its deadline
-  await jest.advanceTimersByTimeAsync(60);
+  const inTime = track(predict('in time', { timeout: 57 })); // the same forecast, 1 ms (a timer tick) before its deadline
+  await jest.advanceTimersByTimeAsync(70);
   expect(inTime).toMatchObject({ status: 'resolved', value: 'in time' });
   expect(model.calls.flat()).not.toContain('late');
 });
@@ -80,13 +81,13 @@ test('the option `timeout` is a deadline too', async () => {
   await warmUpSizes(predict, [1, 4, 2]);
   const queued = Array.from({ length: 12 }, (_, i) => track(predict(`q${i}`)));
   await flushMicrotasks();
-  // Two full batches (14 + 14 ms), then the ninth alone ends at 39 ms, a tick before its
-  // deadline; the tenth would make that batch end at 40: it and those after are refused.
+  // Two full batches (14 + 14 ms); the ninth would wait for the slot, so its batch is taken to
+  // fill (14 ms more): 42 > 40, refused, as are those after it.
   const statuses = queued.map((call) => call.status);
-  expect(statuses).toEqual([...Array<string>(9).fill('pending'), ...Array<string>(3).fill('rejected')]);
-  expect(queued[9]!.reason).toBeInstanceOf(OverloadedError);
+  expect(statuses).toEqual([...Array<string>(8).fill('pending'), ...Array<string>(4).fill('rejected')]);
+  expect(queued[8]!.reason).toBeInstanceOf(OverloadedError);
   await jest.advanceTimersByTimeAsync(40);
-  expect(queued.slice(0, 9).map((call) => call.status)).toEqual(Array<string>(9).fill('resolved'));
+  expect(queued.slice(0, 8).map((call) => call.status)).toEqual(Array<string>(8).fill('resolved'));
 });
 
 test('nothing is shed while the latency model cannot predict (fewer than 3 batches)', async () => {
@@ -129,22 +130,20 @@ test('when a batch is formed, an item that would miss its deadline does not ride
   expect([b.status, c.status]).toEqual(['resolved', 'resolved']);
 });
 
-test('no item that can still make its deadline is passed over: one that would make an item aboard miss ends the batch', async () => {
-  const model = simulatedModel<string>(10, 5); // 15 ms for one item, 20 for two
-  const predict = batched(model.fn, { delay: 0, maxBatchSize: 2, shed: true });
-  for (let b = 0; b < 3; b++) {
-    void predict('warm');
-    void predict('warm');
-    await jest.advanceTimersByTimeAsync(20);
-    void predict('warm');
-    await jest.advanceTimersByTimeAsync(15);
-  }
+test('at formation every item is judged against the batch as it will leave, as full as the queue allows', async () => {
+  const model = simulatedModel<string>(10, 5); // 15 ms for one item, 25 for three
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 3, shed: true });
+  await warmUpSizes(predict, [1, 2, 1]);
   model.calls.length = 0;
-  const a = track(predict('a', { timeout: 17 })); // makes it alone (15 ms), not with company (20)
+  const a = track(predict('a', { timeout: 17 })); // alone, the slot free: 15 ms, admitted
   const b = track(predict('b'));
-  await jest.advanceTimersByTimeAsync(40);
-  expect(model.calls).toEqual([['a'], ['b']]);
-  expect([a.status, b.status]).toEqual(['resolved', 'resolved']);
+  const c = track(predict('c', { timeout: 30 }));
+  await jest.advanceTimersByTimeAsync(50);
+  // c fills the batch, which leaves with three items (25 ms): a's deadline comes first; b and
+  // c (25 <= 30 - 1) ride.
+  expect(model.calls).toEqual([['b', 'c']]);
+  expect(a.reason).toBeInstanceOf(OverloadedError);
+  expect([b.status, c.status]).toEqual(['resolved', 'resolved']);
 });
 
 test('a call already running is never shed: its deadline rejects it with TimeoutError', async () => {
