@@ -1,8 +1,8 @@
 import { AutoPolicy } from './auto-policy.js';
 import { BatchQueue, type Partition } from './batch-queue.js';
 import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
-import { exactNow, turnNow as now } from './clock.js';
-import { describeValue, isError, plural } from './describe.js';
+import { exactNow, wholeMsNow as now } from './clock.js';
+import { describeValue, isError, messageOf, plural } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED } from './entry.js';
 import {
   BatchContractError,
@@ -15,7 +15,6 @@ import {
 import { forecastAnswerAt, type ForecastState } from './forecast.js';
 import { LatencyModel } from './latency-model.js';
 import {
-  messageOf,
   mergeOptions,
   resolveOptions,
   type BatchedOptions,
@@ -189,10 +188,13 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true;
     this.#pump();
-    return this.drain();
+    // A drain waits for what is queued or running now; a batch dispatched later (its slot was
+    // busy) is awaited by the next round. No new call can come, so the rounds end.
+    do await this.drain();
+    while (this.#runningBatches.size > 0 || this.#queue.size > 0);
   }
 
   stats(): BatcherStats {
@@ -287,16 +289,22 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     );
   };
 
+  readonly #isFull = (partition: Partition): boolean => partition.isFull(this.#options);
+
   /** Dispatches every batch that is due while slots are free, then arms the timer for the rest. */
   #pump(): void {
     const { concurrency } = this.#options;
     while (this.#runningBatches.size < concurrency && this.#queue.size > 0) {
       // Of the due partitions, the one that has waited longest goes first.
-      const partition = this.#queue.oldest(this.#isDue);
+      let partition = this.#queue.oldest(this.#isDue);
       if (partition === undefined) break;
       if (this.#waitsForCompany(partition)) {
-        this.#autoWaits = true; // the turn-end hop below asks again
-        break;
+        // It waits for company; a full batch of another key never waits (SPEC §5).
+        partition = this.#queue.oldest(this.#isFull);
+        if (partition === undefined) {
+          this.#autoWaits = true; // the turn-end hop below asks again
+          break;
+        }
       }
       this.#dispatch(partition);
     }
@@ -390,10 +398,23 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       result = Promise.reject(error);
     }
     // Always settle in a later microtask, so a synchronous method cannot re-enter the pump.
-    Promise.resolve(result).then(
-      (value) => this.#complete(batch, value),
-      (error: unknown) => this.#fail(batch, error, 'batchError'),
-    );
+    Promise.resolve(result)
+      .then(
+        (value) => this.#complete(batch, value),
+        (error: unknown) => this.#fail(batch, error, 'batchError'),
+      )
+      .catch((error: unknown) => this.#settleAbandoned(batch, error));
+  }
+
+  /**
+   * The last guard of the fan-out: if settling a batch threw anyway (a step nobody foresaw),
+   * every caller of it still settles, its slot frees and nothing is left unhandled.
+   */
+  #settleAbandoned(batch: RunningBatch, cause: unknown): void {
+    const error = new BatchContractError(`${this.#name}: settling a batch failed: ${messageOf(cause)}`, { cause });
+    if (!batch.done) this.#endBatch(batch);
+    for (let i = 0; i < batch.entries.length; i++) this.#settle(batch.entries[i]!, false, error, 'contract');
+    this.#pump();
   }
 
   /** Why the partition's batch leaves now (SPEC §10): asked before it is taken. */
@@ -421,8 +442,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #complete(batch: RunningBatch, results: unknown): void {
     if (batch.done) return;
     const size = batch.entries.length;
-    if (!Array.isArray(results) || results.length !== size) {
-      const got = Array.isArray(results) ? `an array of length ${results.length}` : describeValue(results);
+    const got = notOneResultPerItem(results, size);
+    if (got !== undefined) {
       const message = `${this.#name} returned ${got} for a batch of ${plural(size, 'item')}; expected an array with one result per item, in order`;
       return this.#fail(batch, new BatchContractError(message), 'contract');
     }
@@ -434,7 +455,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       if (entry.state === SETTLED) continue; // its caller left; the result is dropped
       let result: unknown;
       try {
-        result = results[i];
+        result = (results as unknown[])[i];
       } catch (cause) {
         this.#settle(
           entry,
@@ -586,4 +607,25 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       batch.timer?.unref?.();
     }
   }
+}
+
+/**
+ * What came back instead of one result per item (for the message), or undefined when it is
+ * an array of `size`. Never throws: a proxy may throw from IsArray or from `length`.
+ */
+function notOneResultPerItem(results: unknown, size: number): string | undefined {
+  let isArray: boolean;
+  try {
+    isArray = Array.isArray(results);
+  } catch (error) {
+    return `a value that could not be inspected (${messageOf(error)})`;
+  }
+  if (!isArray) return describeValue(results);
+  let length: unknown;
+  try {
+    length = (results as unknown[]).length;
+  } catch (error) {
+    return `an array whose \`length\` could not be read (${messageOf(error)})`;
+  }
+  return length === size ? undefined : `an array of length ${String(length)}`;
 }

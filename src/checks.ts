@@ -1,4 +1,4 @@
-import { describeValue } from './describe.js';
+import { describeValue, messageOf } from './describe.js';
 
 /**
  * What the `input` and `output` options accept: a class (checked with `instanceof`), one of
@@ -41,8 +41,14 @@ export function compileCheck(spec: CheckSpec<never>, option: 'input' | 'output')
   }
   if (isClass(spec)) {
     const type = spec as abstract new (...args: never[]) => unknown;
-    return (value) =>
-      value instanceof type ? undefined : `expected an instance of ${type.name}, got ${describeValue(value)}`;
+    return (value) => {
+      try {
+        return value instanceof type ? undefined : `expected an instance of ${type.name}, got ${describeValue(value)}`;
+      } catch (error) {
+        // A class with its own Symbol.hasInstance, or a hostile proxy as the value.
+        return `the check \`${type.name}\` threw for ${describeValue(value)}: ${messageOf(error)}`;
+      }
+    };
   }
   const predicate = spec as (value: unknown) => unknown;
   // An arrow function written inline takes the option's name; that says nothing.
@@ -51,7 +57,7 @@ export function compileCheck(spec: CheckSpec<never>, option: 'input' | 'output')
     try {
       return predicate(value) ? undefined : `${name} returned false for ${describeValue(value)}`;
     } catch (error) {
-      return `${name} threw for ${describeValue(value)}: ${error instanceof Error ? error.message : String(error)}`;
+      return `${name} threw for ${describeValue(value)}: ${messageOf(error)}`;
     }
   };
 }

@@ -1,27 +1,15 @@
 /**
  * The engine's clock: monotonic milliseconds (`performance.now()`), so that stepping the
- * system time changes no window (SPEC §3). Stamps are whole ms, rounded down: small integers
- * that V8 stores in an entry without boxing a number per call.
+ * system time changes no window (SPEC §3).
  *
- * Reading a clock costs about as much as the rest of a call's bookkeeping, so it is read at
- * most once per synchronous turn: calls made in one turn share a stamp, and a promise
- * reaction, not a timer (fake timers must not hold it), forgets the stamp when the turn ends.
- * A stamp is therefore never later than the call it marks, so a window can only end early by
- * the length of one synchronous stretch, never late.
+ * `wholeMsNow` stamps a call's arrival in whole ms, rounded down: a small integer, which V8
+ * stores in an entry without boxing a number per call. It is read at every call, not once
+ * per synchronous stretch: a stretch can last long (a busy event loop), and a stamp cached at
+ * its start would open a late call's window before the call was made. Rounding down opens
+ * a window at most 1 ms early, never late.
  */
-let stamp = -1;
-
-const forget = (): void => {
-  stamp = -1;
-};
-
-/** Whole milliseconds on a monotonic clock, shared by every call of the current turn. */
-export function turnNow(): number {
-  if (stamp < 0) {
-    stamp = Math.floor(performance.now());
-    void Promise.resolve().then(forget);
-  }
-  return stamp;
+export function wholeMsNow(): number {
+  return Math.floor(performance.now());
 }
 
 /** Milliseconds on a monotonic clock, read now: for timers and for measuring a batch. */

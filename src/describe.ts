@@ -9,7 +9,11 @@ export function describeValue(value: unknown): string {
 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
+  try {
+    if (Array.isArray(value)) return 'array';
+  } catch {
+    // a revoked proxy: IsArray throws; it is an object all the same
+  }
   return typeof value;
 }
 
@@ -44,15 +48,30 @@ export function plural(count: number, noun: string): string {
 }
 
 /**
- * An `Error` from any realm: `instanceof` misses one made in a `vm` context or a jest
- * sandbox, but every native error carries the `[object Error]` brand.
+ * A real `Error`, from any realm (a `vm` context, a jest sandbox, an iframe), told by its brand,
+ * which cannot be spoofed: `Error.isError` where the host has it; elsewhere the
+ * `[object Error]` tag that only an object made by an Error constructor carries, once a
+ * `Symbol.toStringTag` (which could claim any tag) is ruled out. `instanceof` is not used: it
+ * misses other realms and believes `Object.create(Error.prototype)`. Never throws: a hostile
+ * proxy is not an error.
  */
 export function isError(value: unknown): value is Error {
-  if (value instanceof Error) return true;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (typeof value !== 'object' || value === null) return false;
   try {
-    return Object.prototype.toString.call(value) === '[object Error]';
+    if (nativeIsError !== undefined) return nativeIsError(value);
+    return !(Symbol.toStringTag in value) && Object.prototype.toString.call(value) === '[object Error]';
   } catch {
-    return false; // a revoked proxy, or a throwing Symbol.toStringTag: not an error
+    return false; // a revoked proxy, or a proxy whose traps throw: not an error
+  }
+}
+
+const nativeIsError = (Error as { isError?: (value: unknown) => boolean }).isError;
+
+/** The message of anything thrown, for a message of ours; never throws (a hostile throw is described as such). */
+export function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return '[an error that could not be printed]';
   }
 }

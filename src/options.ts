@@ -1,5 +1,5 @@
 import { compileCheck, type Check, type CheckSpec } from './checks.js';
-import { describeValue } from './describe.js';
+import { describeValue, messageOf } from './describe.js';
 
 /**
  * One item of a batch, as the `onBatch` hook sees it.
@@ -330,6 +330,4 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { messageOf };
