@@ -45,6 +45,10 @@ for version in "${versions[@]}"; do
     [ "$mode" = legacy ] && flags+=(--experimentalDecorators --emitDecoratorMetadata)
     ./node_modules/.bin/tsc "${flags[@]}" consumer.ts
     echo "typescript $(./node_modules/.bin/tsc --version | awk '{print $NF}') $mode: $(node "out-$mode/consumer.js")"
+    # Strict codebases often set exactOptionalPropertyTypes: `undefined` must still remove an option.
+    if [ "$mode" = standard ]; then
+      ./node_modules/.bin/tsc "${flags[@]}" --exactOptionalPropertyTypes --noEmit consumer.ts
+    fi
     # Every TypeScript block of the README, in a strict project (SPEC §1.1).
     ./node_modules/.bin/tsc "${flags[@]}" --noEmit readme-prelude.d.ts readme-*.mts
     echo "typescript $(./node_modules/.bin/tsc --version | awk '{print $NF}') $mode: $blocks README blocks compile"

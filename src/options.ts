@@ -72,39 +72,39 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @default 50
    * @example `{ delay: 'auto' }`
    */
-  delay?: number | 'auto';
+  delay?: number | 'auto' | undefined;
   /**
    * Most items in one batch (an integer >= 1).
    * @default 8
    * @example `{ maxBatchSize: 32 }`
    */
-  maxBatchSize?: number;
+  maxBatchSize?: number | undefined;
   /**
    * Most batches running at once for one batcher (an integer >= 1).
    * @default 1
    * @example `{ concurrency: 2 }` // two GPU streams
    */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /**
    * Most items waiting, not yet dispatched (an integer >= 1, or `Infinity`). A call past it
    * rejects at once with `QueueFullError`.
    * @default Infinity
    * @example `{ maxQueueSize: 1_000 }`
    */
-  maxQueueSize?: number;
+  maxQueueSize?: number | undefined;
   /**
    * Default per-call deadline in ms; a call still unsettled then rejects with `TimeoutError`.
    * @default undefined (no deadline)
    * @example `{ timeout: 2_000 }`
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * How long a running batch may take, in ms, before its callers reject with
    * `BatchTimeoutError` and its slot frees.
    * @default undefined (no limit)
    * @example `{ batchTimeout: 10_000 }`
    */
-  batchTimeout?: number;
+  batchTimeout?: number | undefined;
   /**
    * A runtime check of each item: a class (`instanceof`), `String`/`Number`/`Boolean`/
    * `BigInt`/`Symbol` (`typeof`), or a predicate. A failing item rejects with `TypeError`
@@ -112,20 +112,20 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @default undefined (no check)
    * @example `{ input: Float32Array }` or `{ input: (x) => Array.isArray(x) }`
    */
-  input?: CheckSpec<I>;
+  input?: CheckSpec<I> | undefined;
   /**
    * A runtime check of each result, as `input`. A failing result rejects its caller with
    * `BatchContractError`.
    * @default undefined (no check)
    * @example `{ output: Number }`
    */
-  output?: CheckSpec<O>;
+  output?: CheckSpec<O> | undefined;
   /**
    * Called after each batch settles. A hook that throws never breaks the batcher.
    * @default undefined
    * @example `{ onBatch: ({ size, runMs }) => histogram.observe(size) }`
    */
-  onBatch?: (event: BatchEvent) => void;
+  onBatch?: ((event: BatchEvent) => void) | undefined;
   /**
    * An item's weight against `maxBatchCost` (a finite number >= 0, e.g. its token count),
    * called once per call, when it arrives. A batch takes items while their total cost fits;
@@ -133,14 +133,14 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @default undefined (batches are counted in items only)
    * @example `{ cost: (text: string) => tokenize(text).length, maxBatchCost: 4_096 }`
    */
-  cost?: (item: I) => number;
+  cost?: ((item: I) => number) | undefined;
   /**
    * Most total `cost` in one batch (a number > 0, or `Infinity`). An item whose own cost is
    * above it rejects at once with `RangeError`. Given together with `cost`.
    * @default undefined (no budget)
    * @example `{ cost: (image: Image) => image.width * image.height, maxBatchCost: 4_000_000 }`
    */
-  maxBatchCost?: number;
+  maxBatchCost?: number | undefined;
   /**
    * The partition key of an item (a string or a finite number): items with different keys
    * never share a batch. Each key has its own queue and delay window; all keys share
@@ -148,7 +148,7 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @default undefined (one queue)
    * @example `{ partitionBy: (request: Request) => request.modelName }`
    */
-  partitionBy?: (item: I) => string | number;
+  partitionBy?: ((item: I) => string | number) | undefined;
   /**
    * Overload shedding: a call with a deadline (`timeout`) that the batcher predicts would be
    * answered after it is rejected with `OverloadedError` as soon as that is known (on arrival,
@@ -158,7 +158,7 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @default false
    * @example `{ delay: 'auto', timeout: 150, shed: true }`
    */
-  shed?: boolean;
+  shed?: boolean | undefined;
 }
 
 /** Options as the engine uses them: defaults filled in, checks compiled. */

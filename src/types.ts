@@ -12,14 +12,14 @@ export interface CallOptions {
    * @default undefined (the call cannot be aborted)
    * @example `{ signal: AbortSignal.timeout(1_000) }`
    */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Deadline in ms for this call; overrides the `timeout` option. Rejects with `TimeoutError`.
    * `Infinity` means no deadline for this call, whatever the option says.
    * @default the batcher's `timeout` option
    * @example `{ timeout: 2_000 }`
    */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /**
    * An integer; higher goes first. Within a partition a batch takes the highest-priority
    * items first, in arrival order within one priority. It changes who rides in the next
@@ -27,7 +27,7 @@ export interface CallOptions {
    * @default 0
    * @example `{ priority: request.headers['x-interactive'] ? 1 : 0 }`
    */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
   /**
    * Anything the caller wants to travel with its item to the `onBatch` hook (in
    * `event.items[i].meta`), such as its trace context; the library never reads it.

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   const model = new Model();
   const answers: string[] = await Promise.all([1, 2, 3].map((x) => model.predict(x)));
   const { batches } = batcherOf(model, 'predict').stats();
+  // `undefined` removes an option, also under exactOptionalPropertyTypes (compiled with it once).
+  batcherOf(model, 'predict').configure({ timeout: undefined, input: undefined });
   console.log(`${answers.join(',')} in ${batches} batch; QueueFullError is ${typeof QueueFullError}`);
 }
 
