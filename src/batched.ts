@@ -1,6 +1,13 @@
 import { Batcher, type BatchFn } from './batcher.js';
 import { describeValue } from './describe.js';
-import { messageOf, resolveOptions, validateOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
+import {
+  messageOf,
+  namedOptionError,
+  resolveOptions,
+  validateOptions,
+  type BatchedOptions,
+  type ResolvedOptions,
+} from './options.js';
 import { MethodName } from './method-name.js';
 import { checkDesignTypes, defineOptionsMetadata } from './reflection.js';
 import type { BatchContext, BatcherControls, CallOptions } from './types.js';
@@ -90,19 +97,31 @@ const methods = new WeakMap<object, MethodRecord>();
 // Without type arguments, `input`/`output` checks accept any item (the method is not known yet).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function Batched<I = any, O = any>(options: BatchedOptionsSpec<I, O> = {}): BatchedDecorator {
-  // Options given as an object are checked now, at decoration; a function of the instance
-  // is checked when it is evaluated, at the first call on each instance.
-  const resolved = typeof options === 'function' ? undefined : resolveOptions(validateOptions(options));
+  // Options given as an object are checked now; a bad one is thrown at decoration, where the
+  // method's name is known. A function of the instance is checked when it is evaluated, at the
+  // first call on each instance.
+  let resolved: ResolvedOptions | undefined;
+  let badOptions: unknown;
+  if (typeof options !== 'function') {
+    try {
+      resolved = resolveOptions(validateOptions(options));
+    } catch (error) {
+      badOptions = error;
+    }
+  }
   const spec = options as BatchedOptionsSpec;
 
   function decorate(target: unknown, key: unknown, descriptor?: PropertyDescriptor): unknown {
     if (isStandardContext(key)) {
       if (key.kind !== 'method') {
-        throw new TypeError(`@Batched() can only decorate a method, but \`${String(key.name)}\` is a ${key.kind}`);
+        throw new TypeError(
+          `@Batched() can only decorate a method, but \`${String(key.name)}\` is ${article(key.kind)} ${key.kind}`,
+        );
       }
       // The class is not known while its methods are decorated; the first instance (or, for a
       // static method, the class itself) names it, before any call can be made on it.
       const name = new MethodName(undefined, key.name);
+      if (badOptions !== undefined) throw namedOptionError(badOptions, name.full);
       key.addInitializer(function (this: unknown) {
         name.learnOwner(this as object);
       });
@@ -113,10 +132,9 @@ export function Batched<I = any, O = any>(options: BatchedOptionsSpec<I, O> = {}
     const name = new MethodName(target as object, property);
     if (typeof descriptor?.value !== 'function') {
       const what = descriptor === undefined ? (key === undefined ? 'class' : 'property') : 'accessor';
-      throw new TypeError(
-        `@Batched() can only decorate a method, but \`${name.full}\` is ${what === 'accessor' ? 'an' : 'a'} ${what}`,
-      );
+      throw new TypeError(`@Batched() can only decorate a method, but \`${name.full}\` is ${article(what)} ${what}`);
     }
+    if (badOptions !== undefined) throw namedOptionError(badOptions, name.full);
     refuseTwice(descriptor.value, name);
     checkDesignTypes(target as object, property!, name.full);
     defineOptionsMetadata(target as object, property!, spec);
@@ -146,7 +164,14 @@ export function batched<I, O>(
 ): BatchedFunction<I, O> {
   if (typeof fn !== 'function')
     throw new TypeError(`Expected the batch function to be a function, got ${describeValue(fn)}`);
-  const batcher = new Batcher<I, O>(fn, resolveOptions(validateOptions(options)), fn.name || 'batched function');
+  const name = fn.name || 'batched function';
+  let resolved: ResolvedOptions;
+  try {
+    resolved = resolveOptions(validateOptions(options));
+  } catch (error) {
+    throw namedOptionError(error, name);
+  }
+  const batcher = new Batcher<I, O>(fn, resolved, name);
   const perItem = (item: I, call?: CallOptions): Promise<O> => batcher.call(item, call);
   return Object.assign(perItem, {
     flush: () => batcher.flush(),
@@ -316,6 +341,11 @@ function optionsOf(self: object, spec: BatchedOptionsSpec, name: string): Resolv
   } catch (cause) {
     throw new TypeError(`${name}: the options function returned bad options: ${messageOf(cause)}`, { cause });
   }
+}
+
+/** `a` or `an`, for the kinds of class member a decorator can meet (`an accessor`). */
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? 'an' : 'a';
 }
 
 function isStandardContext(value: unknown): value is DecoratorContext {

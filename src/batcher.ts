@@ -16,6 +16,7 @@ import { forecastAnswerAt, type ForecastState } from './forecast.js';
 import { LatencyModel } from './latency-model.js';
 import {
   mergeOptions,
+  namedOptionError,
   resolveOptions,
   type BatchedOptions,
   type BatchEvent,
@@ -255,7 +256,12 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   }
 
   configure(partial: BatchedOptions<I, O>): void {
-    const options = resolveOptions(mergeOptions(this.#options.given, partial));
+    let options: ResolvedOptions;
+    try {
+      options = resolveOptions(mergeOptions(this.#options.given, partial));
+    } catch (error) {
+      throw namedOptionError(error, this.#name);
+    }
     this.#options = options;
     this.#auto = options.delay === 'auto' ? (this.#auto ?? new AutoPolicy()) : undefined;
     this.#shed = options.shed ? (this.#shed ?? new ShedPolicy(this.#latency)) : undefined;

@@ -331,3 +331,9 @@ function editDistance(a: string, b: string): number {
 }
 
 export { messageOf };
+
+/** An option error with where it happened in front, `Model.predict: Expected ...`; other errors as they are. */
+export function namedOptionError(error: unknown, name: string): unknown {
+  if (!(error instanceof TypeError)) return error;
+  return new TypeError(`${name}: ${error.message}`, error.cause === undefined ? undefined : { cause: error.cause });
+}

@@ -1,15 +1,7 @@
 import { Batched, batched, batcherOf } from '../src/index.js';
+import { expectOptionError, thrownBy } from './support/option-errors.js';
 
 // Every misuse gets a TypeError whose message says what was wrong, word for word.
-
-function thrownBy(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('bad options are a TypeError at decoration time', () => {
   test.each([
@@ -55,10 +47,7 @@ describe('bad options are a TypeError at decoration time', () => {
     ],
     [null, 'Expected options to be an object, got `null` (null)'],
     [[4], 'Expected options to be an object, got `[array of 1]` (array)'],
-  ])('%j', (options, message) => {
-    expect(() => Batched(options as never)).toThrow(new TypeError(message));
-    expect(() => batched(async (xs: unknown[]) => xs, options as never)).toThrow(new TypeError(message));
-  });
+  ])('%j', (options, message) => expectOptionError(options, message));
 
   test('a getter that throws inside options', () => {
     const options = {
@@ -66,16 +55,15 @@ describe('bad options are a TypeError at decoration time', () => {
         throw new Error('env var DELAY is not set');
       },
     };
-    const error = thrownBy(() => Batched(options));
-    expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe('Could not read option `delay`: env var DELAY is not set');
+    expectOptionError(options, 'Could not read option `delay`: env var DELAY is not set');
+    const error = thrownBy(() => batched(async (xs: number[]) => xs, options));
     expect((error.cause as Error).message).toBe('env var DELAY is not set');
   });
 
   test('configure() validates the same way and keeps the old options', () => {
     const fn = batched(async (xs: number[]) => xs, { delay: 5 });
     expect(() => fn.configure({ maxBatchSize: -3 })).toThrow(
-      new TypeError('Expected `maxBatchSize` to be an integer >= 1, got `-3` (number)'),
+      new TypeError('batched function: Expected `maxBatchSize` to be an integer >= 1, got `-3` (number)'),
     );
   });
 });
@@ -87,6 +75,11 @@ describe('decorating something that is not a method', () => {
       'a standard field',
       () => Batched()(undefined as never, { kind: 'field', name: 'weights' } as never),
       '`weights` is a field',
+    ],
+    [
+      'a standard accessor field',
+      () => Batched()(undefined as never, { kind: 'accessor', name: 'weights' } as never),
+      '`weights` is an accessor',
     ],
     [
       'a standard getter',

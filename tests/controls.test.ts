@@ -6,6 +6,7 @@ import {
   batched,
   type BatchEvent,
 } from '../src/index.js';
+import { expectOptionError } from './support/option-errors.js';
 import { flushMicrotasks, manualBatchFn, recordingBatchFn, track } from './support/recorder.js';
 
 // SPEC §4 (queue, abort, deadlines, batchTimeout, close) and §7 (flush, drain, close, stats, configure).
@@ -44,8 +45,9 @@ describe('maxQueueSize', () => {
   });
 
   test('maxQueueSize 0 would refuse every call: it is an option error', () => {
-    expect(() => batched(async (xs: number[]) => xs, { maxQueueSize: 0 })).toThrow(
-      new TypeError('Expected `maxQueueSize` to be an integer >= 1 or Infinity, got `0` (number)'),
+    expectOptionError(
+      { maxQueueSize: 0 },
+      'Expected `maxQueueSize` to be an integer >= 1 or Infinity, got `0` (number)',
     );
   });
 });

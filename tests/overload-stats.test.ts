@@ -1,4 +1,5 @@
 import { OverloadedError, batched, type BatchEvent, type RejectionReason } from '../src/index.js';
+import { expectOptionError } from './support/option-errors.js';
 import { flushMicrotasks, manualBatchFn, simulatedModel } from './support/recorder.js';
 
 // SPEC §10: what the batcher has learnt (stats().latency, predictedWaitMs), why each call was
@@ -219,7 +220,5 @@ describe('BatchEvent.trigger: why the batch left', () => {
 });
 
 test('`shed` must be a boolean', () => {
-  expect(() => batched(async (xs: number[]) => xs, { shed: 'yes' as unknown as boolean })).toThrow(
-    new TypeError('Expected `shed` to be a boolean, got `"yes"` (string)'),
-  );
+  expectOptionError({ shed: 'yes' }, 'Expected `shed` to be a boolean, got `"yes"` (string)');
 });
