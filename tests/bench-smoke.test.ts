@@ -52,3 +52,12 @@ test('bench:lengths serves a variable-length model on five routes and prints its
   expect(run.status).toBe(0);
   expect(run.last).toMatch(/^lengths: speedup_vs_count=[\d.]+ p99_ratio=[\d.]+ speedup_vs_unbatched=[\d.]+$/);
 }, 120_000);
+
+test('bench:overload runs every contender on the simulated accelerator and prints its last line', () => {
+  const run = runBench('overload.ts', { SECONDS: '0.5', LOADS: '0.5,3', REAL: '0' });
+  expect(run.status).toBe(0);
+  expect(run.stderr).toBe('');
+  expect(run.last).toMatch(
+    /^overload: goodput_1_5x=\S+ goodput_3x=[\d.]+ ran_per_answer_max=[\d.]+ shed_under_capacity=\d+ goodput_under_min=[\d.]+ baseline_goodput_3x=[\d.]+$/,
+  );
+}, 120_000);
