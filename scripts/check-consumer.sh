@@ -37,7 +37,7 @@ for version in "${versions[@]}"; do
   dir="$work/ts-$version"
   mkdir "$dir" && cd "$dir"
   npm init -y >/dev/null
-  npm install --silent --no-audit --no-fund "$tarball" "typescript@~$version" reflect-metadata @types/node@20
+  npm install --silent --no-audit --no-fund "$tarball" "typescript@~$version" reflect-metadata @types/node@20 fastify@5
   cp "$root/scripts/consumer/consumer.ts" "$root/scripts/consumer/readme-prelude.d.ts" .
   blocks=$(node "$root/scripts/readme-blocks.mjs" .)
   for mode in legacy standard; do
