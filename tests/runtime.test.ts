@@ -1,25 +1,69 @@
+import { MessageChannel } from 'node:worker_threads';
 import { batched } from '../src/index.js';
 import { nextTurn, warn } from '../src/runtime.js';
 import { flushMicrotasks, track } from './support/recorder.js';
 
-// src/runtime.ts: where a host lacks setImmediate or process.emitWarning (a browser, a worker,
-// an edge runtime), a 0 ms timer and console.warn stand in.
+// src/runtime.ts: where a host lacks setImmediate (a browser, a worker), a MessageChannel
+// message ends the turn; without that too (some edge runtimes), a 0 ms timer; without
+// process.emitWarning, console.warn.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
-/** Runs `body` with a global taken away, then puts it back. */
-async function without(name: 'setImmediate' | 'process', body: () => Promise<void>): Promise<void> {
-  const saved = Object.getOwnPropertyDescriptor(globalThis, name)!;
-  delete (globalThis as Record<string, unknown>)[name];
+type Global = 'setImmediate' | 'MessageChannel' | 'process';
+
+/** Runs `body` with globals taken away, then puts them back. */
+async function without(names: Global | Global[], body: () => Promise<void>): Promise<void> {
+  const list = Array.isArray(names) ? names : [names];
+  const saved = list.map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)!] as const);
+  for (const name of list) delete (globalThis as Record<string, unknown>)[name];
   try {
     await body();
   } finally {
-    Object.defineProperty(globalThis, name, saved);
+    for (const [name, descriptor] of saved) Object.defineProperty(globalThis, name, descriptor);
   }
 }
 
-test('without setImmediate, delay 0 still batches one tick, through a 0 ms timer', async () => {
+/** One real message round trip: a MessageChannel turn queued before it has run by then. */
+function afterAMessage(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.once('message', () => {
+      port1.close();
+      resolve();
+    });
+    port2.postMessage(undefined);
+  });
+}
+
+test('without setImmediate (a browser page), delay 0 batches one tick, through a MessageChannel message', async () => {
+  jest.useRealTimers(); // a message is not a timer: fake timers neither hold nor run it
   await without('setImmediate', async () => {
+    const batches: number[][] = [];
+    const f = batched(async (xs: number[]) => (batches.push([...xs]), xs), { delay: 0 });
+    const results = [1, 2, 3].map((x) => track(f(x)));
+    await flushMicrotasks();
+    expect(batches).toEqual([]);
+    await afterAMessage();
+    await flushMicrotasks();
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(results.map((r) => r.value)).toEqual([1, 2, 3]);
+  });
+});
+
+test('a MessageChannel turn can be cancelled; one message runs every turn queued before it', async () => {
+  jest.useRealTimers();
+  const ran: string[] = [];
+  await without('setImmediate', async () => {
+    nextTurn(() => ran.push('first'));
+    nextTurn(() => ran.push('cancelled')).cancel();
+    nextTurn(() => ran.push('second'));
+    await afterAMessage();
+  });
+  expect(ran).toEqual(['first', 'second']);
+});
+
+test('without setImmediate and MessageChannel, delay 0 still batches one tick, through a 0 ms timer', async () => {
+  await without(['setImmediate', 'MessageChannel'], async () => {
     const batches: number[][] = [];
     const f = batched(async (xs: number[]) => (batches.push([...xs]), xs), { delay: 0 });
     const results = [1, 2, 3].map((x) => track(f(x)));
@@ -35,7 +79,7 @@ test('a turn can be cancelled either way', async () => {
   const ran: string[] = [];
   nextTurn(() => ran.push('kept'));
   nextTurn(() => ran.push('cancelled')).cancel();
-  await without('setImmediate', async () => {
+  await without(['setImmediate', 'MessageChannel'], async () => {
     nextTurn(() => ran.push('timer kept'));
     nextTurn(() => ran.push('timer cancelled')).cancel();
     await jest.advanceTimersByTimeAsync(0);

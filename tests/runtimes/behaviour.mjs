@@ -1,5 +1,5 @@
 // Real behaviour of the built package (dist/esm), run as plain JavaScript under Node, Bun and
-// Deno by scripts/test-runtimes.sh: batching, outcomes, controls, deadlines, abort, close,
+// Deno by scripts/test-runtimes.sh, and in Chromium by scripts/test-browser.mjs: batching, outcomes, controls, deadlines, abort, close,
 // cost, partitions and priority. Real timers, so every assertion is about what happened, never
 // about how long it took. Prints one line per test and closes with "N passed, N failed".
 import { BatchContractError, BatcherClosedError, QueueFullError, TimeoutError, batched } from '../../dist/esm/index.js';
@@ -9,7 +9,9 @@ const [runtime, version] =
     ? ['bun', globalThis.Bun.version]
     : typeof globalThis.Deno !== 'undefined'
       ? ['deno', globalThis.Deno.version.deno]
-      : ['node', globalThis.process.version];
+      : typeof globalThis.window !== 'undefined'
+        ? ['browser', globalThis.navigator.userAgent.match(/Chrom\w*\/[\d.]+/)?.[0] ?? globalThis.navigator.userAgent]
+        : ['node', globalThis.process.version];
 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs Debian's Chromium for npm run test:browser, if it is not there yet. Nothing
+# downloads a browser of its own: playwright-core drives this one.
+set -euo pipefail
+if [ -x /usr/bin/chromium ]; then
+  echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo present)"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null)"
