@@ -12,7 +12,7 @@ export const MAX_BATCH_SIZE = 32;
 export const FIXED_DELAYS_MS = [1, 2, 5, 10] as const;
 export const ROUTES = ['unbatched', ...FIXED_DELAYS_MS.map((ms) => `fixed-${ms}`), 'auto'] as const;
 
-/** One batcher per instance: its options come from the instance (SPEC §2, options as a function). */
+/** One batcher per instance: its options come from the instance (contract §2, options as a function). */
 class BatchedModel {
   constructor(
     private readonly mlp: Mlp,

@@ -49,9 +49,9 @@ for version in "${versions[@]}"; do
     if [ "$mode" = standard ]; then
       ./node_modules/.bin/tsc "${flags[@]}" --exactOptionalPropertyTypes --noEmit consumer.ts
     fi
-    # Every TypeScript block of the README, in a strict project (SPEC §1.1).
-    ./node_modules/.bin/tsc "${flags[@]}" --noEmit readme-prelude.d.ts readme-*.mts
-    echo "typescript $(./node_modules/.bin/tsc --version | awk '{print $NF}') $mode: $blocks README blocks compile"
+    # Every TypeScript block of the README and docs/, in a strict project (contract §1.1).
+    ./node_modules/.bin/tsc "${flags[@]}" --noEmit readme-prelude.d.ts block-*.mts
+    echo "typescript $(./node_modules/.bin/tsc --version | awk '{print $NF}') $mode: $blocks TypeScript blocks of the README and docs/ compile"
   done
 done
 echo "consumer check passed"

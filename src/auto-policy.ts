@@ -1,7 +1,7 @@
 import type { AutoStats } from './types.js';
 
 /**
- * SPEC §5, `delay: 'auto'`: whether a batch that could go now should wait one more turn of
+ * contract §5, `delay: 'auto'`: whether a batch that could go now should wait one more turn of
  * the event loop for company. The engine asks only when a slot is free, the batch is not
  * full and its oldest item's turn has ended (so calls of one tick always share a batch).
  *

@@ -195,7 +195,7 @@ export class Partition {
 }
 
 /**
- * SPEC §3 and §9: which items form the next batch, and whether it is full. Items without a
+ * contract §3 and §9: which items form the next batch, and whether it is full. Items without a
  * partition key share one partition; each key has its own, forgotten as soon as it empties
  * (so a million keys over time leave nothing behind).
  */

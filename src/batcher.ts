@@ -58,11 +58,11 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #dueSeq = 0;
   /** Items with `seq <= #flushedSeq` were flushed: they go without asking the 'auto' policy. */
   #flushedSeq = 0;
-  /** With `delay: 'auto'`, what decides whether a batch waits for company (SPEC §5). */
+  /** With `delay: 'auto'`, what decides whether a batch waits for company (contract §5). */
   #auto: AutoPolicy | undefined;
   /** The 'auto' policy asked for one more turn. */
   #autoWaits = false;
-  /** What a batch costs, learnt from the batches that returned (SPEC §10). */
+  /** What a batch costs, learnt from the batches that returned (contract §10). */
   readonly #latency = new LatencyModel();
   /** With `shed: true`, which calls are refused because they cannot make their deadline. */
   #shed: ShedPolicy | undefined;
@@ -283,7 +283,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     return this.#options.delay === 0 || this.#options.delay === 'auto';
   }
 
-  /** SPEC §3: a partition's batch goes when full, or when its oldest item's window is over. */
+  /** contract §3: a partition's batch goes when full, or when its oldest item's window is over. */
   readonly #isDue = (partition: Partition, oldest: Entry<unknown>): boolean => {
     const options = this.#options;
     const { delay } = options;
@@ -305,7 +305,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       let partition = this.#queue.oldest(this.#isDue);
       if (partition === undefined) break;
       if (this.#waitsForCompany(partition)) {
-        // It waits for company; a full batch of another key never waits (SPEC §5).
+        // It waits for company; a full batch of another key never waits (contract §5).
         partition = this.#queue.oldest(this.#isFull);
         if (partition === undefined) {
           this.#autoWaits = true; // the turn-end hop below asks again
@@ -423,7 +423,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#pump();
   }
 
-  /** Why the partition's batch leaves now (SPEC §10): asked before it is taken. */
+  /** Why the partition's batch leaves now (contract §10): asked before it is taken. */
   #triggerOf(partition: Partition): BatchTrigger {
     if (partition.isFull(this.#options)) return 'full';
     if (this.#closed) return 'close';

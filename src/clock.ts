@@ -1,6 +1,6 @@
 /**
  * The engine's clock: monotonic milliseconds (`performance.now()`), so that stepping the
- * system time changes no window (SPEC §3).
+ * system time changes no window (contract §3).
  *
  * `wholeMsNow` stamps a call's arrival in whole ms, rounded down: a small integer, which V8
  * stores in an entry without boxing a number per call. It is read at every call, not once

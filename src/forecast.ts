@@ -16,7 +16,7 @@ export interface ForecastState {
 }
 
 /**
- * SPEC §10: when a call arriving now, with key `key` and cost `cost`, would be answered
+ * contract §10: when a call arriving now, with key `key` and cost `cost`, would be answered
  * (`undefined` while the latency model cannot predict). It plays the queue forward: the
  * running batches end as predicted, then every batch queued ahead of the call takes the first
  * slot to free (each partition's items in full batches; all of them are older than the call,

@@ -3,11 +3,11 @@ import type { LatencyStats } from './types.js';
 /** Batches remembered: enough for a fit to ride out a few odd ones, few enough to follow a change. */
 const WINDOW = 32;
 
-/** Below this many batches it predicts nothing (SPEC §10). */
+/** Below this many batches it predicts nothing (contract §10). */
 export const MIN_SAMPLES = 3;
 
 /**
- * SPEC §10: what a batch costs. Its run time as a line, `baseMs + perUnitMs · work`, where a
+ * contract §10: what a batch costs. Its run time as a line, `baseMs + perUnitMs · work`, where a
  * batch's work is its size (or its total cost, when the batcher has a `cost` function), learnt
  * from the last `WINDOW` batches that returned.
  *

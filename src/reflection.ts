@@ -29,7 +29,7 @@ export function defineOptionsMetadata(target: object, property: string | symbol,
 }
 
 /**
- * SPEC §6: with `emitDecoratorMetadata`, refuse a method whose declared first parameter
+ * contract §6: with `emitDecoratorMetadata`, refuse a method whose declared first parameter
  * cannot be an array, that declares no parameter, or whose declared return type can be
  * neither an array nor a promise. `Object` or a missing entry (interfaces, unions, type
  * aliases) passes.

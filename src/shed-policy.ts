@@ -6,7 +6,7 @@ import type { LatencyModel } from './latency-model.js';
  * A timer's granularity: a call is kept only if it is predicted to be answered at least this
  * long before its deadline. A batch predicted to end within a tick of a deadline races that
  * deadline's timer and loses about half the time; a model run for a caller who has gone is
- * the waste shedding exists to avoid (SPEC §10).
+ * the waste shedding exists to avoid (contract §10).
  */
 export const SHED_MARGIN_MS = 1;
 
@@ -19,7 +19,7 @@ export interface ShedVerdict {
 }
 
 /**
- * SPEC §10, `shed: true`: which calls are told at once that they cannot make their deadline,
+ * contract §10, `shed: true`: which calls are told at once that they cannot make their deadline,
  * and never run. The engine asks at two moments; only calls with a deadline are ever shed,
  * and nothing is shed while the latency model cannot predict.
  *

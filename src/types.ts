@@ -23,7 +23,7 @@ export interface CallOptions {
   /**
    * An integer; higher goes first. Within a partition a batch takes the highest-priority
    * items first, in arrival order within one priority. It changes who rides in the next
-   * batch, never how long the oldest item may wait while a slot is free (SPEC §9).
+   * batch, never how long the oldest item may wait while a slot is free.
    * @default 0
    * @example `{ priority: request.headers['x-interactive'] ? 1 : 0 }`
    */
@@ -111,7 +111,7 @@ export interface BatcherStats {
   readonly meanBatchSize: number;
   /** How many batches had each size: `{ 4: 10, 2: 1 }`. */
   readonly batchSizes: Readonly<Record<number, number>>;
-  /** With `delay: 'auto'`, what it has learnt and how long it let the last batch wait (SPEC §5). */
+  /** With `delay: 'auto'`, what it has learnt and how long it let the last batch wait. */
   readonly auto?: AutoStats;
   /** Calls rejected so far, by reason; the counts add up to `rejected`. */
   readonly rejectedBy: Readonly<Record<RejectionReason, number>>;

@@ -1,6 +1,6 @@
 import { AUTO_MAX_WAIT_MS, AutoPolicy } from '../src/auto-policy.js';
 
-// The 'auto' policy's decisions on their own (SPEC §5), with made-up times in ms.
+// The 'auto' policy's decisions on their own (contract §5), with made-up times in ms.
 
 /** A policy that has seen `batches` batches of `size` items, each taking `runMs`. */
 function trained(size: number, runMs: number, batches = 10): AutoPolicy {

@@ -1,7 +1,7 @@
 import { batched } from '../src/index.js';
 import { flushMicrotasks, manualBatchFn, track } from './support/recorder.js';
 
-// `delay: 'auto'` in the engine (SPEC §5), with fake timers: when a batch goes.
+// `delay: 'auto'` in the engine (contract §5), with fake timers: when a batch goes.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 

@@ -1,7 +1,7 @@
 import { BatchQueue, type BatchLimits } from '../src/batch-queue.js';
 import { Entry, SETTLED } from '../src/entry.js';
 
-// The queue discipline on its own (SPEC §3 order, §9 cost, partitions, priority): which
+// The queue discipline on its own (contract §3 order, §9 cost, partitions, priority): which
 // items form the next batch, and whether it is full. No timers, no engine.
 
 let seq = 0;

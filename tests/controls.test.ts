@@ -9,7 +9,7 @@ import {
 import { expectOptionError } from './support/option-errors.js';
 import { flushMicrotasks, manualBatchFn, recordingBatchFn, track } from './support/recorder.js';
 
-// SPEC §4 (queue, abort, deadlines, batchTimeout, close) and §7 (flush, drain, close, stats, configure).
+// contract §4 (queue, abort, deadlines, batchTimeout, close) and §7 (flush, drain, close, stats, configure).
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 

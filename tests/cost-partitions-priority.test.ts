@@ -11,7 +11,7 @@ import {
 import { expectOptionError } from './support/option-errors.js';
 import { flushMicrotasks, manualBatchFn, recordingBatchFn, track } from './support/recorder.js';
 
-// SPEC §9, sentence by sentence: cost and maxBatchCost, partitionBy, per-call priority, and
+// contract §9, sentence by sentence: cost and maxBatchCost, partitionBy, per-call priority, and
 // how each works with the other options and controls.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-// SPEC §1: one batcher per instance in a WeakMap that never keeps an instance alive.
+// contract §1: one batcher per instance in a WeakMap that never keeps an instance alive.
 test('decorated instances are collected after use', () => {
   const child = spawnSync(
     process.execPath,
@@ -15,7 +15,7 @@ test('decorated instances are collected after use', () => {
   expect(child.stdout.trim()).toBe('collected 200 of 200');
 }, 40_000);
 
-// SPEC §9: a key whose queue empties leaves no trace.
+// contract §9: a key whose queue empties leaves no trace.
 test('a million distinct partition keys over time do not grow memory', () => {
   const child = spawnSync(
     process.execPath,

@@ -1,6 +1,6 @@
 import { LatencyModel } from '../src/latency-model.js';
 
-// SPEC §10, the latency model, on recorded samples: a batch's run time as a line in its size.
+// contract §10, the latency model, on recorded samples: a batch's run time as a line in its size.
 
 function modelOf(samples: [work: number, runMs: number][]): LatencyModel {
   const model = new LatencyModel();

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Batched, getBatchedOptions, OPTIONS_METADATA_KEY } from '../src/index.js';
 
-// SPEC §6: with emitDecoratorMetadata and reflect-metadata loaded, impossible signatures
+// contract §6: with emitDecoratorMetadata and reflect-metadata loaded, impossible signatures
 // are refused at decoration time. (Legacy project only: standard decorators emit no metadata.)
 
 class Tensor {}

@@ -2,7 +2,7 @@ import { runInNewContext } from 'node:vm';
 import { BatchContractError, BatchedError, batched } from '../src/index.js';
 import { flushMicrotasks, recordingBatchFn, track } from './support/recorder.js';
 
-// SPEC §4, the rows about values, errors, contract breaks and input/output checks.
+// contract §4, the rows about values, errors, contract breaks and input/output checks.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 

@@ -2,7 +2,7 @@ import { OverloadedError, batched, type BatchEvent, type RejectionReason } from 
 import { expectOptionError } from './support/option-errors.js';
 import { flushMicrotasks, manualBatchFn, simulatedModel } from './support/recorder.js';
 
-// SPEC §10: what the batcher has learnt (stats().latency, predictedWaitMs), why each call was
+// contract §10: what the batcher has learnt (stats().latency, predictedWaitMs), why each call was
 // refused (stats().rejectedBy) and why each batch left (BatchEvent.trigger). Fake timers.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());

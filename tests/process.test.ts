@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { HOSTILE_STEPS } from './support/hostile.js';
 
-// SPEC §4: the library never leaves a timer that keeps the process alive once all calls have
+// contract §4: the library never leaves a timer that keeps the process alive once all calls have
 // settled, and never causes an unhandled rejection. Both need a real process and real timers.
 
 function runFixture(name: string) {

@@ -187,7 +187,7 @@ test('under aborts, deadlines, queue caps, faults, hung batches, reconfiguration
   );
 }, 120_000);
 
-// SPEC §9 under random costs, keys and priorities, with aborts, deadlines, budget changes,
+// contract §9 under random costs, keys and priorities, with aborts, deadlines, budget changes,
 // flushes and close: every call still settles exactly once with its own result, no batch
 // breaks its count or cost limit, no key shares a batch, FIFO holds within one key and one
 // priority, and every emptied key is forgotten.

@@ -3,7 +3,7 @@ import { batched } from '../src/index.js';
 import { HOSTILE_STEPS } from './support/hostile.js';
 import { track } from './support/recorder.js';
 
-// SPEC §4: the fan-out is total. Whatever user code or a hostile value does at any step of
+// contract §4: the fan-out is total. Whatever user code or a hostile value does at any step of
 // settling a batch, every caller of that batch settles exactly once, the slot frees, and the
 // batches after it run as usual. One batcher meets a random sequence of hostile steps.
 beforeEach(() => jest.useFakeTimers());

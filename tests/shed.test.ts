@@ -1,7 +1,7 @@
 import { BatchedError, OverloadedError, TimeoutError, batched, type BatchedFunction } from '../src/index.js';
 import { flushMicrotasks, manualBatchFn, simulatedModel, track } from './support/recorder.js';
 
-// SPEC §10, shedding (`shed: true`), with fake timers: which calls are refused, and when.
+// contract §10, shedding (`shed: true`), with fake timers: which calls are refused, and when.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 

@@ -1,7 +1,7 @@
 import { batched } from '../src/index.js';
 import { flushMicrotasks, recordingBatchFn, track } from './support/recorder.js';
 
-// SPEC §3, boundary by boundary: at `delay - 1` ms nothing ran, at `delay` it ran once.
+// contract §3, boundary by boundary: at `delay - 1` ms nothing ran, at `delay` it ran once.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
@@ -163,7 +163,7 @@ test('no timer is left once the queue is empty', async () => {
   expect(jest.getTimerCount()).toBe(0);
 });
 
-describe('the window runs on a monotonic clock (SPEC §3)', () => {
+describe('the window runs on a monotonic clock (contract §3)', () => {
   test.each([
     ['back', -10_000],
     ['forward', 10_000],

@@ -1,6 +1,6 @@
 // A Nest provider whose method is batched. Nest injects the model through the constructor,
 // which it finds in the `design:paramtypes` metadata that emitDecoratorMetadata writes; the
-// same metadata lets @Batched check that `predict` is declared to take a batch (SPEC §6).
+// same metadata lets @Batched check that `predict` is declared to take a batch (contract §6).
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { Batched, closeBatchers, type BatchResults, type CallOptions } from 'batched-fn';
 import { Mlp } from '../../bench/model.js';

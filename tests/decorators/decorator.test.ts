@@ -9,7 +9,7 @@ import {
 } from '../../src/index.js';
 import { flushMicrotasks, track } from '../support/recorder.js';
 
-// SPEC §1, under whichever decorator system this jest project compiles with.
+// contract §1, under whichever decorator system this jest project compiles with.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 

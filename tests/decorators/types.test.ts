@@ -8,7 +8,7 @@ import {
   type CallOptions,
 } from '../../src/index.js';
 
-// SPEC §1.1: the documented pattern gives typed call sites, in both decorator systems.
+// contract §1.1: the documented pattern gives typed call sites, in both decorator systems.
 // These lines are checked by `npm run typecheck` (tsconfig.json and tsconfig.standard.json);
 // an `@ts-expect-error` that stops being an error fails that check.
 
