@@ -3,7 +3,7 @@
 // 127.0.0.1 only, and running as the child of the benchmark that started it; and, on the
 // benchmark's side, reading one load's figures back from it.
 import type { FastifyInstance } from 'fastify';
-import type { BatcherStats } from '../src/index.js';
+import type { BatcherControls, BatcherStats } from '../src/index.js';
 import { percentile } from './stats.js';
 
 /** What GET /stats answers: the latencies per route since the last call (which resets them), and the batchers' stats. */
@@ -38,6 +38,26 @@ export function serveStats(
     const queued = Object.values(stats).reduce((sum, batcher) => sum + batcher.queued + batcher.running, 0);
     return { latencies: taken, batchers: stats, busy: queued + runsOutsideBatchers() };
   });
+}
+
+/**
+ * Listens on 127.0.0.1 and returns the port, with a close that stops the server, closes every
+ * batcher (so what is queued is answered) and then releases the model.
+ */
+export async function serveModels(
+  app: FastifyInstance,
+  batchers: Iterable<BatcherControls>,
+  release: () => Promise<void>,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const port = await listenLocally(app);
+  return {
+    port,
+    close: async () => {
+      await app.close();
+      await Promise.all([...batchers].map((batcher) => batcher.close()));
+      await release();
+    },
+  };
 }
 
 /** Listens on 127.0.0.1 at a free port, and returns the port. */

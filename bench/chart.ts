@@ -57,13 +57,18 @@ function panel(
   return parts.join('\n');
 }
 
-export function serveChart(throughput: Series[], p99: Series[], caption: string): string {
-  const legend = throughput
+/** One swatch and name per series, `spacing` px apart, under the plot. */
+function legendOf(series: Series[], spacing: number): string {
+  return series
     .map(
       (s, i) =>
-        `<rect x="${70 + i * 150}" y="${HEIGHT + 6}" width="12" height="12" fill="${s.color}"/><text x="${88 + i * 150}" y="${HEIGHT + 17}" font-size="12">${s.name}</text>`,
+        `<rect x="${70 + i * spacing}" y="${HEIGHT + 6}" width="12" height="12" fill="${s.color}"/><text x="${88 + i * spacing}" y="${HEIGHT + 17}" font-size="12">${s.name}</text>`,
     )
     .join('\n');
+}
+
+export function serveChart(throughput: Series[], p99: Series[], caption: string): string {
+  const legend = legendOf(throughput, 150);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH * 2}" height="${HEIGHT + 48}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 ${panel('Throughput (req/s, higher is better)', 'req/s', throughput, 0, false)}
@@ -90,12 +95,7 @@ export function overloadChart(
       y: outcomes.find((o) => o.contender === name)?.goodput ?? 0,
     })),
   }));
-  const legend = series
-    .map(
-      (s, i) =>
-        `<rect x="${70 + i * 110}" y="${HEIGHT + 6}" width="12" height="12" fill="${s.color}"/><text x="${88 + i * 110}" y="${HEIGHT + 17}" font-size="12">${s.name}</text>`,
-    )
-    .join('\n');
+  const legend = legendOf(series, 110);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT + 48}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 ${panel('Goodput (answers within the deadline per s)', 'answers/s', series, 0, false, 'offered load (x capacity)')}

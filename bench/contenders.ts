@@ -18,6 +18,21 @@ export const source = existsSync(built) ? 'dist/cjs (built)' : 'src/ through tsx
 
 export const BATCH = 100;
 
+/**
+ * A/B: `BASELINE=<a checkout or its dist/cjs/index.js>` adds that build as one more contender,
+ * `baseline`, measured in the same rounds, so a change is credited against the build before
+ * it in one process rather than across two runs on a noisy machine.
+ */
+const baselinePath = process.env.BASELINE;
+const baseline =
+  baselinePath === undefined || baselinePath === ''
+    ? undefined
+    : // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path chosen at run time
+      (require(
+        baselinePath.endsWith('.js') ? baselinePath : join(baselinePath, 'dist', 'cjs', 'index.js'),
+      ) as typeof import('../src/index.js'));
+export const baselineSource = baselinePath;
+
 export type Load = (item: number) => Promise<unknown>;
 
 /** Each contender makes a fresh per-item function for a round. */
@@ -43,6 +58,9 @@ export const contenders: Record<string, () => Load> = {
     });
     return (item) => batcher.fetch(item);
   },
+  ...(baseline === undefined
+    ? {}
+    : { baseline: () => baseline.batched(async (items: number[]) => items, { delay: 0, maxBatchSize: BATCH }) }),
   // The floor: one promise allocated and resolved per item, resolved a batch at a time.
   floor: () => {
     let resolvers: ((value: number) => void)[] = [];

@@ -4,7 +4,7 @@
 // - closed loop: 64 callers, each awaiting its result and calling again, ITEMS calls in all
 //   (a server's shape: batches form from whoever is waiting).
 //   npm run bench:overhead            (ROUNDS=n ITEMS=n to change the workload)
-import { BATCH, contenders, source, type Load } from './contenders.js';
+import { BATCH, baselineSource, contenders, source, type Load } from './contenders.js';
 import { median, round, table } from './stats.js';
 import { bulk, CALLERS, closedLoop, nanoseconds } from './workloads.js';
 
@@ -53,12 +53,25 @@ function print(title: string, results: Awaited<ReturnType<typeof rounds>>): void
 
 async function main(): Promise<void> {
   console.log(`batched-fn from ${source}; node ${process.version}; medians of ${ROUNDS} alternating rounds`);
+  if (baselineSource !== undefined) console.log(`baseline: the build at ${baselineSource}`);
   const bulkResults = await rounds(Object.keys(contenders), measureBulk);
   print(`bulk: ${ITEMS} calls in one tick, batches of ${BATCH}`, bulkResults);
   // The floor and batshit have no closed-loop form here (the floor only fires on full batches).
-  const closed = await rounds(['batched-fn', 'dataloader', 'promise-batcher'], measureClosedLoop);
+  const closedNames = [
+    'batched-fn',
+    'dataloader',
+    'promise-batcher',
+    ...('baseline' in contenders ? ['baseline'] : []),
+  ];
+  const closed = await rounds(closedNames, measureClosedLoop);
   print(`closed loop: ${CALLERS} callers, ${ITEMS} calls in all`, closed);
   const ours = bulkResults['batched-fn']!.median;
+  if ('baseline' in contenders) {
+    console.log(
+      `\nA/B: batched-fn / baseline: bulk ${round(ours / bulkResults['baseline']!.median, 3)}, ` +
+        `closed loop ${round(closed['batched-fn']!.median / closed['baseline']!.median, 3)}`,
+    );
+  }
   console.log(
     `\noverhead: ns_per_item=${round(ours, 1)} dataloader_ratio=${round(ours / bulkResults['dataloader']!.median, 3)} floor_ratio=${round(ours / bulkResults['floor']!.median, 3)} closed_loop_ratio=${round(closed['batched-fn']!.median / closed['dataloader']!.median, 3)}`,
   );

@@ -4,7 +4,7 @@
 // server maps them. Run as a child process by overload.ts; it exits when its parent goes.
 import Fastify from 'fastify';
 import { Batched, batcherOf, OverloadedError, TimeoutError, type BatchResults } from '../src/index.js';
-import { listenLocally, serveAsChild, serveStats } from './bench-server.js';
+import { serveAsChild, serveModels, serveStats } from './bench-server.js';
 import { Mlp } from './model.js';
 
 export const MAX_BATCH_SIZE = 32;
@@ -55,15 +55,11 @@ export async function startServer(): Promise<{ port: number; close: () => Promis
       }
     });
   }
-  const port = await listenLocally(app);
-  return {
-    port,
-    close: async () => {
-      await app.close();
-      await Promise.all([...models.values()].map((model) => batcherOf(model, 'predict').close()));
-      await mlp.release();
-    },
-  };
+  return serveModels(
+    app,
+    [...models.values()].map((model) => batcherOf(model, 'predict')),
+    () => mlp.release(),
+  );
 }
 
 if (require.main === module) serveAsChild(startServer);

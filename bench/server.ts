@@ -5,7 +5,7 @@
 // decide the result. Run as a child process by serve.ts; it exits when its parent goes.
 import Fastify from 'fastify';
 import { Batched, batcherOf, type BatchResults } from '../src/index.js';
-import { listenLocally, serveAsChild, serveStats } from './bench-server.js';
+import { serveAsChild, serveModels, serveStats } from './bench-server.js';
 import { Mlp } from './model.js';
 
 export const MAX_BATCH_SIZE = 32;
@@ -58,15 +58,11 @@ export async function startServer(): Promise<{ port: number; close: () => Promis
   for (const [route, model] of models) {
     app.post<{ Body: PredictBody }>(`/${route}`, async (request) => answer(await model.predict(parse(request.body))));
   }
-  const port = await listenLocally(app);
-  return {
-    port,
-    close: async () => {
-      await app.close();
-      await Promise.all([...models.values()].map((model) => batcherOf(model, 'predict').close()));
-      await mlp.release();
-    },
-  };
+  return serveModels(
+    app,
+    [...models.values()].map((model) => batcherOf(model, 'predict')),
+    () => mlp.release(),
+  );
 }
 
 if (require.main === module) serveAsChild(startServer);

@@ -7,7 +7,7 @@ import {
   type BatchEvent,
 } from '../src/index.js';
 import { expectOptionError } from './support/option-errors.js';
-import { flushMicrotasks, manualBatchFn, recordingBatchFn, track } from './support/recorder.js';
+import { flushMicrotasks, manualBatchFn, NO_REJECTIONS, recordingBatchFn, track } from './support/recorder.js';
 
 // contract §4 (queue, abort, deadlines, batchTimeout, close) and §7 (flush, drain, close, stats, configure).
 beforeEach(() => jest.useFakeTimers());
@@ -326,18 +326,7 @@ describe('stats()', () => {
       rejected: 1,
       meanBatchSize: 2,
       batchSizes: { 3: 1, 1: 1 },
-      rejectedBy: {
-        queueFull: 0,
-        closed: 0,
-        badInput: 0,
-        timeout: 0,
-        abort: 0,
-        shed: 0,
-        batchError: 0,
-        batchTimeout: 0,
-        contract: 0,
-        resultError: 1,
-      },
+      rejectedBy: { ...NO_REJECTIONS, resultError: 1 },
     });
   });
 });

@@ -65,3 +65,17 @@ export function simulatedModel<T>(a: number, b: number) {
   };
   return { fn, calls };
 }
+
+/** `stats().rejectedBy` before anything was rejected: every reason at 0. */
+export const NO_REJECTIONS = {
+  queueFull: 0,
+  closed: 0,
+  badInput: 0,
+  timeout: 0,
+  abort: 0,
+  shed: 0,
+  batchError: 0,
+  batchTimeout: 0,
+  contract: 0,
+  resultError: 0,
+} as const;
