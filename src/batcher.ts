@@ -1,7 +1,7 @@
 import { AutoPolicy } from './auto-policy.js';
 import { BatchQueue, type Partition } from './batch-queue.js';
 import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
-import { exactNow, wholeMsNow as now } from './clock.js';
+import { exactNow, turnNow, wholeMsNow as now } from './clock.js';
 import { describeValue, isError, messageOf, plural } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED } from './entry.js';
 import {
@@ -62,6 +62,12 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #auto: AutoPolicy | undefined;
   /** The 'auto' policy asked for one more turn. */
   #autoWaits = false;
+  /**
+   * Arrivals need the exact clock: a fixed window starts at the call, and 'auto' watches
+   * arrival gaps. With `delay: 0` the stamp only dates the call for `onBatch`, and the turn's
+   * cached stamp serves (a clock read costs as much as the rest of a call's bookkeeping).
+   */
+  #timedArrivals = false;
   /** What a batch costs, learnt from the batches that returned (contract §10). */
   readonly #latency = new LatencyModel();
   /** With `shed: true`, which calls are refused because they cannot make their deadline. */
@@ -103,6 +109,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#thisArg = thisArg;
     this.#auto = options.delay === 'auto' ? new AutoPolicy() : undefined;
     this.#shed = options.shed ? new ShedPolicy(this.#latency) : undefined;
+    this.#timedArrivals = options.delay !== 0;
   }
 
   /** Queues one item; the promise settles with its own result. */
@@ -141,19 +148,23 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     // A call's own timeout wins over the option; Infinity means no deadline for this call.
     let timeout = call?.timeout ?? options.timeout;
     if (timeout === Infinity) timeout = undefined;
+    // The exact clock is read at most once per call, and only when something needs it: a
+    // deadline, a fixed window (which must start at the call, contract §3), or 'auto'.
+    let at = -1;
     let deadlineAt = Infinity;
     if (timeout !== undefined) {
-      const at = exactNow();
+      at = exactNow();
       deadlineAt = at + timeout;
       const refusal = this.#shed === undefined ? undefined : this.#shedOnArrival(at, deadlineAt, key, cost);
       if (refusal !== undefined) return this.#refuse(refusal, 'shed');
     }
+    if (at < 0 && this.#timedArrivals) at = exactNow();
 
-    const entry = new Entry(item, ++this.#seq, now(), cost);
+    const entry = new Entry(item, ++this.#seq, at < 0 ? turnNow() : Math.floor(at), cost);
     entry.deadlineAt = deadlineAt;
     const promise = promiseFor(entry) as Promise<O>;
     const partition = this.#queue.add(entry, key, priority);
-    this.#auto?.arrived(exactNow());
+    this.#auto?.arrived(at);
     if (call?.meta !== undefined) this.#metas.set(entry, call.meta);
     if (call?.signal !== undefined || timeout !== undefined) this.#watch(entry, call?.signal, timeout);
     // Only these change what the pump would do: a new oldest item, a full batch, a new turn to
@@ -265,6 +276,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#options = options;
     this.#auto = options.delay === 'auto' ? (this.#auto ?? new AutoPolicy()) : undefined;
     this.#shed = options.shed ? (this.#shed ?? new ShedPolicy(this.#latency)) : undefined;
+    this.#timedArrivals = options.delay !== 0;
     // Queued items keep the cost and key they arrived with; one that no longer fits any batch
     // would wait forever, so it leaves now, as it would have been refused on arrival. All of
     // them leave before the pump below, so none can be dispatched under the new budget.
