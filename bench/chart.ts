@@ -57,12 +57,12 @@ function panel(
   return parts.join('\n');
 }
 
-/** One swatch and name per series, `spacing` px apart, under the plot. */
-function legendOf(series: Series[], spacing: number): string {
+/** One swatch and name per series, `spacing` px apart from `left`, under the plot. */
+function legendOf(series: Series[], spacing: number, left = 70): string {
   return series
     .map(
       (s, i) =>
-        `<rect x="${70 + i * spacing}" y="${HEIGHT + 6}" width="12" height="12" fill="${s.color}"/><text x="${88 + i * spacing}" y="${HEIGHT + 17}" font-size="12">${s.name}</text>`,
+        `<rect x="${left + i * spacing}" y="${HEIGHT + 6}" width="12" height="12" fill="${s.color}"/><text x="${left + 18 + i * spacing}" y="${HEIGHT + 17}" font-size="12">${s.name}</text>`,
     )
     .join('\n');
 }
@@ -95,7 +95,7 @@ export function overloadChart(
       y: outcomes.find((o) => o.contender === name)?.goodput ?? 0,
     })),
   }));
-  const legend = legendOf(series, 110);
+  const legend = legendOf(series, 100, 20);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT + 48}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 ${panel('Goodput (answers within the deadline per s)', 'answers/s', series, 0, false, 'offered load (x capacity)')}
