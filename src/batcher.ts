@@ -2,18 +2,9 @@ import { AutoPolicy } from './auto-policy.js';
 import { BatchQueue, type Partition } from './batch-queue.js';
 import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
 import { exactNow, turnNow, wholeMsNow as now } from './clock.js';
-import { describeValue, isError, messageOf, plural } from './describe.js';
+import { isError, messageOf, notOneResultPerItem, plural } from './describe.js';
 import { type Drain, Entry, promiseFor, QUEUED, releaseDrains, RUNNING, SETTLED } from './entry.js';
-import {
-  BatchContractError,
-  BatcherClosedError,
-  BatchTimeoutError,
-  OverloadedError,
-  QueueFullError,
-  TimeoutError,
-} from './errors.js';
-import { forecastAnswerAt, type ForecastState } from './forecast.js';
-import { LatencyModel } from './latency-model.js';
+import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
 import {
   mergeOptions,
   namedOptionError,
@@ -23,9 +14,10 @@ import {
   type BatchTrigger,
   type ResolvedOptions,
 } from './options.js';
+import { OverloadControl } from './overload.js';
+import { Rejections } from './rejections.js';
 import { LazyBatchContext, RunningBatch } from './running-batch.js';
 import { nextTurn, warn, type TurnHandle } from './runtime.js';
-import { ShedPolicy, type ShedVerdict } from './shed-policy.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions, RejectionReason } from './types.js';
 
 /** A batch method as the engine calls it: one result (or `Error`) per item, in order. */
@@ -68,13 +60,11 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
    * cached stamp serves (a clock read costs as much as the rest of a call's bookkeeping).
    */
   #timedArrivals = false;
-  /** What a batch costs, learnt from the batches that returned (contract §10). */
-  readonly #latency = new LatencyModel();
-  /** With `shed: true`, which calls are refused because they cannot make their deadline. */
-  #shed: ShedPolicy | undefined;
   #closed = false;
 
   readonly #runningBatches = new Set<RunningBatch>();
+  /** What a batch costs, the forecast, and with `shed: true` who is refused (contract §10). */
+  readonly #overload: OverloadControl;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #immediate: TurnHandle | undefined;
   /** The item the delay timer waits for. */
@@ -83,19 +73,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #batches = 0;
   #items = 0;
   #resolved = 0;
-  #rejected = 0;
-  readonly #rejectedBy: Record<RejectionReason, number> = {
-    queueFull: 0,
-    closed: 0,
-    badInput: 0,
-    timeout: 0,
-    abort: 0,
-    shed: 0,
-    batchError: 0,
-    batchTimeout: 0,
-    contract: 0,
-    resultError: 0,
-  };
+  readonly #rejections = new Rejections();
+
   /** Batches dispatched, by size. A Map: reading a size not seen yet from an object deoptimizes. */
   readonly #batchSizes = new Map<number, number>();
   #warnedAboutHook = false;
@@ -108,7 +87,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#name = name;
     this.#thisArg = thisArg;
     this.#auto = options.delay === 'auto' ? new AutoPolicy() : undefined;
-    this.#shed = options.shed ? new ShedPolicy(this.#latency) : undefined;
+    this.#overload = new OverloadControl(name, this.#queue, this.#runningBatches, options);
     this.#timedArrivals = options.delay !== 0;
   }
 
@@ -155,7 +134,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     if (timeout !== undefined) {
       at = exactNow();
       deadlineAt = at + timeout;
-      const refusal = this.#shed === undefined ? undefined : this.#shedOnArrival(at, deadlineAt, key, cost);
+      const refusal = this.#overload.refusal(at, deadlineAt, key, cost);
       if (refusal !== undefined) return this.#refuse(refusal, 'shed');
     }
     if (at < 0 && this.#timedArrivals) at = exactNow();
@@ -217,53 +196,13 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       batches: this.#batches,
       items: this.#items,
       resolved: this.#resolved,
-      rejected: this.#rejected,
+      rejected: this.#rejections.total,
       meanBatchSize: this.#batches === 0 ? 0 : this.#items / this.#batches,
       batchSizes: Object.fromEntries(this.#batchSizes),
       ...(this.#auto === undefined ? {} : { auto: this.#auto.stats() }),
-      rejectedBy: { ...this.#rejectedBy },
-      ...this.#predictions(),
+      rejectedBy: this.#rejections.byReason(),
+      ...this.#overload.stats(),
     };
-  }
-
-  /** The latency model and the wait it predicts, once it can predict. */
-  #predictions(): Pick<BatcherStats, 'latency' | 'predictedWaitMs'> {
-    const latency = this.#latency.stats();
-    if (latency === undefined) return {};
-    const at = exactNow();
-    // Without partitionBy the call joins the one queue; with it, no item has no key, so the
-    // unkeyed queue stands for a key with nothing queued.
-    const answerAt = forecastAnswerAt(this.#forecastState(at), this.#queue, undefined, 0)!;
-    return { latency, predictedWaitMs: answerAt - at };
-  }
-
-  #forecastState(at: number): ForecastState {
-    const options = this.#options;
-    return {
-      now: at,
-      latency: this.#latency,
-      limits: options,
-      concurrency: options.concurrency,
-      costed: options.cost !== undefined,
-      windowMs: typeof options.delay === 'number' ? options.delay : 0,
-      running: this.#runningBatches,
-    };
-  }
-
-  /** `shed: true`, on arrival: an OverloadedError for a call that would miss its deadline, or undefined. */
-  #shedOnArrival(at: number, deadlineAt: number, key: unknown, cost: number): OverloadedError | undefined {
-    const answerAt = forecastAnswerAt(this.#forecastState(at), this.#queue, key, cost);
-    const verdict = this.#shed!.onArrival(at, answerAt, deadlineAt);
-    return verdict === undefined ? undefined : this.#overloaded('on arrival: it would be answered', verdict);
-  }
-
-  #overloaded(when: string, { predictedMs, leftMs }: ShedVerdict): OverloadedError {
-    const latency = this.#latency.stats()!;
-    const retryAfterMs = Math.max(0, Math.ceil(predictedMs - leftMs));
-    const message =
-      `${this.#name}: shed ${when} in ${predictedMs.toFixed(1)} ms (predicted), but the call had ${leftMs.toFixed(1)} ms left ` +
-      `(a batch is predicted to run ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); retry after ${retryAfterMs} ms`;
-    return new OverloadedError(message, retryAfterMs);
   }
 
   configure(partial: BatchedOptions<I, O>): void {
@@ -275,7 +214,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     }
     this.#options = options;
     this.#auto = options.delay === 'auto' ? (this.#auto ?? new AutoPolicy()) : undefined;
-    this.#shed = options.shed ? (this.#shed ?? new ShedPolicy(this.#latency)) : undefined;
+    this.#overload.configure(options);
     this.#timedArrivals = options.delay !== 0;
     // Queued items keep the cost and key they arrived with; one that no longer fits any batch
     // would wait forever, so it leaves now, as it would have been refused on arrival. All of
@@ -445,15 +384,10 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   /** The next batch of a partition; with `shed`, the items that cannot make their deadline are told so instead. */
   #take(partition: Partition, at: number): Entry<unknown>[] {
-    const options = this.#options;
-    const formation = this.#shed?.formation(at, partition.nextBatchWork(options, options.cost !== undefined));
-    if (formation === undefined) return this.#queue.take(partition, options);
-    const { batch, skipped } = this.#queue.takeAdmitted(partition, options, formation.admit);
-    for (let i = 0; i < skipped.length; i++) {
-      const error = this.#overloaded('when its batch was formed: the batch would end', formation.verdicts[i]!);
-      this.#settle(skipped[i]!, false, error, 'shed');
-    }
-    return batch;
+    const formed = this.#overload.formBatch(partition, at);
+    if (formed === undefined) return this.#queue.take(partition, this.#options);
+    for (const { entry, error } of formed.shed) this.#settle(entry, false, error, 'shed');
+    return formed.batch;
   }
 
   /** Fans the results out: result `i` goes to caller `i`. */
@@ -466,7 +400,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       return this.#fail(batch, new BatchContractError(message), 'contract');
     }
     this.#endBatch(batch);
-    this.#latency.record(batch.work, batch.runMs);
+    this.#overload.record(batch.work, batch.runMs);
     const { output } = batch.options;
     for (let i = 0; i < size; i++) {
       const entry = batch.entries[i]!;
@@ -562,8 +496,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   // ---- settling one call -----------------------------------------------------------------
 
   #refuse(reason: unknown, why: RejectionReason): Promise<never> {
-    this.#rejected++;
-    this.#rejectedBy[why]++;
+    this.#rejections.count(why);
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- may be a caller's signal.reason, passed on
     return Promise.reject(reason);
   }
@@ -606,8 +539,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       this.#resolved++;
       entry.resolve(value);
     } else {
-      this.#rejected++;
-      this.#rejectedBy[why!]++;
+      this.#rejections.count(why!);
       entry.reject(value);
     }
     if (entry.drains !== undefined) {
@@ -625,25 +557,4 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       batch.timer?.unref?.();
     }
   }
-}
-
-/**
- * What came back instead of one result per item (for the message), or undefined when it is
- * an array of `size`. Never throws: a proxy may throw from IsArray or from `length`.
- */
-function notOneResultPerItem(results: unknown, size: number): string | undefined {
-  let isArray: boolean;
-  try {
-    isArray = Array.isArray(results);
-  } catch (error) {
-    return `a value that could not be inspected (${messageOf(error)})`;
-  }
-  if (!isArray) return describeValue(results);
-  let length: unknown;
-  try {
-    length = (results as unknown[]).length;
-  } catch (error) {
-    return `an array whose \`length\` could not be read (${messageOf(error)})`;
-  }
-  return length === size ? undefined : `an array of length ${String(length)}`;
 }

@@ -75,3 +75,24 @@ export function messageOf(error: unknown): string {
     return '[an error that could not be printed]';
   }
 }
+
+/**
+ * What came back instead of one result per item (for the message), or undefined when it is
+ * an array of `size`. Never throws: a proxy may throw from IsArray or from `length`.
+ */
+export function notOneResultPerItem(results: unknown, size: number): string | undefined {
+  let isArray: boolean;
+  try {
+    isArray = Array.isArray(results);
+  } catch (error) {
+    return `a value that could not be inspected (${messageOf(error)})`;
+  }
+  if (!isArray) return describeValue(results);
+  let length: unknown;
+  try {
+    length = (results as unknown[]).length;
+  } catch (error) {
+    return `an array whose \`length\` could not be read (${messageOf(error)})`;
+  }
+  return length === size ? undefined : `an array of length ${String(length)}`;
+}

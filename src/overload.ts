@@ -1,0 +1,108 @@
+import type { BatchQueue, Partition } from './batch-queue.js';
+import { exactNow } from './clock.js';
+import type { Entry } from './entry.js';
+import { OverloadedError } from './errors.js';
+import { forecastAnswerAt, type ForecastState } from './forecast.js';
+import { LatencyModel } from './latency-model.js';
+import type { ResolvedOptions } from './options.js';
+import { ShedPolicy, type ShedVerdict } from './shed-policy.js';
+import type { BatcherStats } from './types.js';
+
+/**
+ * Contract §10 as the engine sees it: the latency model every batcher keeps, the forecast it
+ * makes from the queue and the running batches, and, with `shed: true`, the calls refused on
+ * arrival or when a batch is formed, with the `OverloadedError` each is told. The engine asks;
+ * this module knows how to answer and how to say why.
+ */
+export class OverloadControl {
+  readonly #latency = new LatencyModel();
+  #shed: ShedPolicy | undefined;
+  #options!: ResolvedOptions;
+  /** `Class.method`, for messages. */
+  readonly #name: string;
+  readonly #queue: BatchQueue;
+  readonly #running: Iterable<{ readonly startedAt: number; readonly work: number }>;
+
+  constructor(
+    name: string,
+    queue: BatchQueue,
+    running: Iterable<{ readonly startedAt: number; readonly work: number }>,
+    options: ResolvedOptions,
+  ) {
+    this.#name = name;
+    this.#queue = queue;
+    this.#running = running;
+    this.configure(options);
+  }
+
+  configure(options: ResolvedOptions): void {
+    this.#options = options;
+    this.#shed = options.shed ? (this.#shed ?? new ShedPolicy(this.#latency)) : undefined;
+  }
+
+  /** A batch of `work` returned after `runMs`: what the latency model learns from. */
+  record(work: number, runMs: number): void {
+    this.#latency.record(work, runMs);
+  }
+
+  /** On arrival at `at`: the error for a call that would miss its deadline, or undefined to queue it. */
+  refusal(at: number, deadlineAt: number, key: unknown, cost: number): OverloadedError | undefined {
+    if (this.#shed === undefined) return undefined;
+    const answerAt = forecastAnswerAt(this.#state(at), this.#queue, key, cost);
+    const verdict = this.#shed.onArrival(at, answerAt, deadlineAt);
+    return verdict === undefined ? undefined : this.#overloaded('on arrival: it would be answered', verdict);
+  }
+
+  /**
+   * The next batch of `partition`, formed at `at`, with the items that cannot make their
+   * deadline left out and what each is told; undefined when nothing is shed (no `shed`, or no
+   * prediction yet): the engine then takes the batch as usual.
+   */
+  formBatch(
+    partition: Partition,
+    at: number,
+  ): { batch: Entry<unknown>[]; shed: { entry: Entry<unknown>; error: OverloadedError }[] } | undefined {
+    const options = this.#options;
+    const formation = this.#shed?.formation(at, partition.nextBatchWork(options, options.cost !== undefined));
+    if (formation === undefined) return undefined;
+    const { batch, skipped } = this.#queue.takeAdmitted(partition, options, formation.admit);
+    const shed = skipped.map((entry, i) => ({
+      entry,
+      error: this.#overloaded('when its batch was formed: the batch would end', formation.verdicts[i]!),
+    }));
+    return { batch, shed };
+  }
+
+  /** The latency model and the wait of a call arriving now, once it can predict. */
+  stats(): Pick<BatcherStats, 'latency' | 'predictedWaitMs'> {
+    const latency = this.#latency.stats();
+    if (latency === undefined) return {};
+    const at = exactNow();
+    // Without partitionBy the call joins the one queue; with it, no item has no key, so the
+    // unkeyed queue stands for a key with nothing queued.
+    const answerAt = forecastAnswerAt(this.#state(at), this.#queue, undefined, 0)!;
+    return { latency, predictedWaitMs: answerAt - at };
+  }
+
+  #state(at: number): ForecastState {
+    const options = this.#options;
+    return {
+      now: at,
+      latency: this.#latency,
+      limits: options,
+      concurrency: options.concurrency,
+      costed: options.cost !== undefined,
+      windowMs: typeof options.delay === 'number' ? options.delay : 0,
+      running: this.#running,
+    };
+  }
+
+  #overloaded(when: string, { predictedMs, leftMs }: ShedVerdict): OverloadedError {
+    const latency = this.#latency.stats()!;
+    const retryAfterMs = Math.max(0, Math.ceil(predictedMs - leftMs));
+    const message =
+      `${this.#name}: shed ${when} in ${predictedMs.toFixed(1)} ms (predicted), but the call had ${leftMs.toFixed(1)} ms left ` +
+      `(a batch is predicted to run ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); retry after ${retryAfterMs} ms`;
+    return new OverloadedError(message, retryAfterMs);
+  }
+}
