@@ -54,12 +54,6 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #auto: AutoPolicy | undefined;
   /** The 'auto' policy asked for one more turn. */
   #autoWaits = false;
-  /**
-   * Arrivals need the exact clock: a fixed window starts at the call, and 'auto' watches
-   * arrival gaps. With `delay: 0` the stamp only dates the call for `onBatch`, and the turn's
-   * cached stamp serves (a clock read costs as much as the rest of a call's bookkeeping).
-   */
-  #timedArrivals = false;
   #closed = false;
 
   readonly #runningBatches = new Set<RunningBatch>();
@@ -88,7 +82,6 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#thisArg = thisArg;
     this.#auto = options.delay === 'auto' ? new AutoPolicy() : undefined;
     this.#overload = new OverloadControl(name, this.#queue, this.#runningBatches, options);
-    this.#timedArrivals = options.delay !== 0;
   }
 
   /** Queues one item; the promise settles with its own result. */
@@ -128,7 +121,9 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     let timeout = call?.timeout ?? options.timeout;
     if (timeout === Infinity) timeout = undefined;
     // The exact clock is read at most once per call, and only when something needs it: a
-    // deadline, a fixed window (which must start at the call, contract §3), or 'auto'.
+    // deadline, a fixed window (which must start at the call, contract §3), or 'auto' (which
+    // watches arrival gaps). With `delay: 0` the stamp only dates the call for `onBatch`, and
+    // the turn's cached stamp serves: a clock read costs as much as the rest of a call's bookkeeping.
     let at = -1;
     let deadlineAt = Infinity;
     if (timeout !== undefined) {
@@ -137,7 +132,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       const refusal = this.#overload.refusal(at, deadlineAt, key, cost);
       if (refusal !== undefined) return this.#refuse(refusal, 'shed');
     }
-    if (at < 0 && this.#timedArrivals) at = exactNow();
+    if (at < 0 && options.delay !== 0) at = exactNow();
 
     const entry = new Entry(item, ++this.#seq, at < 0 ? turnNow() : Math.floor(at), cost);
     entry.deadlineAt = deadlineAt;
@@ -215,14 +210,13 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#options = options;
     this.#auto = options.delay === 'auto' ? (this.#auto ?? new AutoPolicy()) : undefined;
     this.#overload.configure(options);
-    this.#timedArrivals = options.delay !== 0;
     // Queued items keep the cost and key they arrived with; one that no longer fits any batch
     // would wait forever, so it leaves now, as it would have been refused on arrival. All of
     // them leave before the pump below, so none can be dispatched under the new budget.
     const tooCostly = [...this.#queue.queued()].filter((entry) => entry.cost > options.maxBatchCost);
     for (const entry of tooCostly) {
       const message = `${this.#name}: the item's cost ${entry.cost} is above maxBatchCost ${options.maxBatchCost} (changed by configure), so it can never fit in a batch`;
-      this.#settle(entry, false, new RangeError(message), 'badInput');
+      this.#settle(entry, new RangeError(message), 'badInput');
     }
     this.#clearTimers();
     this.#pump();
@@ -370,7 +364,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #settleAbandoned(batch: RunningBatch, cause: unknown): void {
     const error = new BatchContractError(`${this.#name}: settling a batch failed: ${messageOf(cause)}`, { cause });
     if (!batch.done) this.#endBatch(batch);
-    for (let i = 0; i < batch.entries.length; i++) this.#settle(batch.entries[i]!, false, error, 'contract');
+    for (let i = 0; i < batch.entries.length; i++) this.#settle(batch.entries[i]!, error, 'contract');
     this.#pump();
   }
 
@@ -386,7 +380,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   #take(partition: Partition, at: number): Entry<unknown>[] {
     const formed = this.#overload.formBatch(partition, at);
     if (formed === undefined) return this.#queue.take(partition, this.#options);
-    for (const { entry, error } of formed.shed) this.#settle(entry, false, error, 'shed');
+    for (const { entry, error } of formed.shed) this.#settle(entry, error, 'shed');
     return formed.batch;
   }
 
@@ -411,22 +405,20 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       } catch (cause) {
         this.#settle(
           entry,
-          false,
           new BatchContractError(`${this.#name}: reading result ${i} threw: ${messageOf(cause)}`, { cause }),
           'contract',
         );
         continue;
       }
       if (isError(result)) {
-        this.#settle(entry, false, result, 'resultError');
+        this.#settle(entry, result, 'resultError');
         continue;
       }
       const problem = output?.(result);
-      if (problem === undefined) this.#settle(entry, true, result, undefined);
+      if (problem === undefined) this.#settle(entry, result);
       else
         this.#settle(
           entry,
-          false,
           new BatchContractError(`${this.#name}: result ${i} failed the output check: ${problem}`),
           'contract',
         );
@@ -440,7 +432,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     if (batch.done) return;
     this.#endBatch(batch);
     const { entries } = batch;
-    for (let i = 0; i < entries.length; i++) this.#settle(entries[i]!, false, error, why);
+    for (let i = 0; i < entries.length; i++) this.#settle(entries[i]!, error, why);
     this.#report(batch, error);
     this.#pump();
   }
@@ -522,12 +514,13 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   /** A caller leaves early (abort, deadline); a queued item leaving may change what is due. */
   #leave(entry: Entry<unknown>, reason: unknown, why: RejectionReason): void {
     const wasQueued = entry.state === QUEUED;
-    this.#settle(entry, false, reason, why);
+    this.#settle(entry, reason, why);
     if (wasQueued) this.#pump(); // the oldest item may have changed, or the queue emptied
   }
 
   /** The only place a call settles; a second settle of the same call is a no-op. */
-  #settle(entry: Entry<unknown>, ok: boolean, value: unknown, why: RejectionReason | undefined): void {
+  /** With no `why`, the call resolves with `value`; with one, it rejects with `value`, counted under `why`. */
+  #settle(entry: Entry<unknown>, value: unknown, why?: RejectionReason): void {
     if (entry.state === SETTLED) return;
     const wasQueued = entry.state === QUEUED;
     entry.state = SETTLED;
@@ -535,11 +528,11 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       entry.detach();
       entry.detach = undefined;
     }
-    if (ok) {
+    if (why === undefined) {
       this.#resolved++;
       entry.resolve(value);
     } else {
-      this.#rejections.count(why!);
+      this.#rejections.count(why);
       entry.reject(value);
     }
     if (entry.drains !== undefined) {
