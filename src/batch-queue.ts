@@ -6,11 +6,8 @@ export interface BatchLimits {
   readonly maxBatchCost: number;
 }
 
-/** What `Partition.takeAdmitted` asks of each item, in order: does it ride, or is it left out? */
-export type Admit = (entry: Entry<unknown>) => Verdict;
-export const RIDE = 0;
-export const SKIP = 1;
-export type Verdict = typeof RIDE | typeof SKIP;
+/** What `Partition.takeAdmitted` asks of each item, in order: does it ride (or is it left out)? */
+export type Admit = (entry: Entry<unknown>) => boolean;
 
 /** Past this many items taken from the front of a lane, its array is compacted. */
 const COMPACT_AFTER = 1024;
@@ -112,8 +109,8 @@ export class Partition {
 
   /**
    * Takes the next batch as `take` does, asking `admit` of each item in order whether it
-   * rides (`RIDE`) or is left out of the queue for its caller to be told (`SKIP`: it stays
-   * counted here until the engine removes it).
+   * rides; one that does not is left out for its caller to be told (it stays counted here
+   * until the engine removes it).
    */
   takeAdmitted(limits: BatchLimits, admit: Admit): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
     const batch: Entry<unknown>[] = [];
@@ -124,13 +121,12 @@ export class Partition {
         const fits =
           batch.length < limits.maxBatchSize && (batch.length === 0 || cost + entry.cost <= limits.maxBatchCost);
         if (!fits) break lanes;
-        const verdict = admit(entry);
         lane.head++;
-        if (verdict === SKIP) {
-          skipped.push(entry);
-        } else {
+        if (admit(entry)) {
           cost += entry.cost;
           batch.push(entry);
+        } else {
+          skipped.push(entry);
         }
       }
     }
@@ -230,11 +226,7 @@ export class BatchQueue {
 
   /** Takes the next batch from a partition. */
   take(partition: Partition, limits: BatchLimits): Entry<unknown>[] {
-    const batch = partition.take(limits);
-    for (let i = 0; i < batch.length; i++) batch[i]!.partition = undefined; // indexed: see Batcher#dispatch
-    this.size -= batch.length;
-    this.#forgetIfEmpty(partition);
-    return batch;
+    return this.#handedOut(partition, partition.take(limits));
   }
 
   /** Takes the next batch from a partition, asking `admit` of each item (see `Partition.takeAdmitted`). */
@@ -244,10 +236,16 @@ export class BatchQueue {
     admit: Admit,
   ): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
     const taken = partition.takeAdmitted(limits, admit);
-    for (const entry of taken.batch) entry.partition = undefined;
-    this.size -= taken.batch.length;
-    this.#forgetIfEmpty(partition);
+    this.#handedOut(partition, taken.batch);
     return taken;
+  }
+
+  /** A batch taken from `partition` leaves the queue's books. */
+  #handedOut(partition: Partition, batch: Entry<unknown>[]): Entry<unknown>[] {
+    for (let i = 0; i < batch.length; i++) batch[i]!.partition = undefined; // indexed: see Batcher#dispatch
+    this.size -= batch.length;
+    this.#forgetIfEmpty(partition);
+    return batch;
   }
 
   /** The partition of items without a key. */

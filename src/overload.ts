@@ -63,14 +63,21 @@ export class OverloadControl {
     at: number,
   ): { batch: Entry<unknown>[]; shed: { entry: Entry<unknown>; error: OverloadedError }[] } | undefined {
     const options = this.#options;
-    const formation = this.#shed?.formation(at, partition.nextBatchWork(options, options.cost !== undefined));
-    if (formation === undefined) return undefined;
-    const { batch, skipped } = this.#queue.takeAdmitted(partition, options, formation.admit);
-    const shed = skipped.map((entry, i) => ({
-      entry,
-      error: this.#overloaded('when its batch was formed: the batch would end', formation.verdicts[i]!),
-    }));
-    return { batch, shed };
+    const shed = this.#shed;
+    const endsAt = shed?.formationEnd(at, partition.nextBatchWork(options, options.cost !== undefined));
+    if (shed === undefined || endsAt === undefined) return undefined;
+    const { batch, skipped } = this.#queue.takeAdmitted(partition, options, (entry) => shed.rides(entry, endsAt));
+    const predictedMs = endsAt - at;
+    return {
+      batch,
+      shed: skipped.map((entry) => ({
+        entry,
+        error: this.#overloaded('when its batch was formed: the batch would end', {
+          predictedMs,
+          leftMs: entry.deadlineAt - at,
+        }),
+      })),
+    };
   }
 
   /** The latency model and the wait of a call arriving now, once it can predict. */

@@ -1,4 +1,3 @@
-import { type Admit, RIDE, SKIP } from './batch-queue.js';
 import type { Entry } from './entry.js';
 import type { LatencyModel } from './latency-model.js';
 
@@ -40,22 +39,17 @@ export class ShedPolicy {
   }
 
   /**
-   * How a batch formed at `now` takes its items: `admit` sees each item in order, and
-   * `verdicts` gets what each skipped item is told, in order. The batch is predicted to end
-   * when a batch of `work` (its size, or cost, as it will leave: as full as the queue allows)
-   * ends; an item whose deadline comes first does not ride and the next in order takes its
-   * place. Judging every item against the full batch, not the batch so far, keeps batches full
-   * under overload: cutting a batch short for one tight item would cost every later item time.
+   * When a batch formed at `now` is predicted to end, judged as it will leave: `work` is its
+   * size, or cost, as full as the queue allows. Judging every item against the full batch,
+   * not the batch so far, keeps batches full under overload: cutting a batch short for one
+   * tight item would cost every later item time. Undefined while nothing can be predicted.
    */
-  formation(now: number, work: number): { admit: Admit; verdicts: ShedVerdict[] } | undefined {
-    if (!this.latency.ready) return undefined;
-    const endsAt = now + this.latency.predict(work)!;
-    const verdicts: ShedVerdict[] = [];
-    const admit: Admit = (entry: Entry<unknown>) => {
-      if (endsAt <= entry.deadlineAt - SHED_MARGIN_MS) return RIDE;
-      verdicts.push({ predictedMs: endsAt - now, leftMs: entry.deadlineAt - now });
-      return SKIP;
-    };
-    return { admit, verdicts };
+  formationEnd(now: number, work: number): number | undefined {
+    return this.latency.ready ? now + this.latency.predict(work)! : undefined;
+  }
+
+  /** Whether an item rides in a batch predicted to end at `endsAt`; one that does not is shed. */
+  rides(entry: Entry<unknown>, endsAt: number): boolean {
+    return endsAt <= entry.deadlineAt - SHED_MARGIN_MS;
   }
 }
