@@ -248,6 +248,27 @@ function printLoad(load: number, outcomes: (Outcome & { generatorCpu?: number })
   console.log(table(cpu ? [...header, 'generator CPU'] : header, rows));
 }
 
+/**
+ * Runs every contender at every load and prints each load's table. The contenders run in an
+ * order rotated each load, so that none always meets the model (or the server) first; `seed`
+ * (the load's index) picks the arrival times, the same for every contender of a load.
+ */
+async function everyLoad<T extends Outcome>(
+  run: (contender: Contender, load: number, seed: number) => Promise<T>,
+): Promise<Map<number, T[]>> {
+  const byLoad = new Map<number, T[]>();
+  for (const [i, load] of LOADS.entries()) {
+    const order = [...CONTENDERS.slice(i % CONTENDERS.length), ...CONTENDERS.slice(0, i % CONTENDERS.length)];
+    const outcomes: T[] = [];
+    for (const contender of order) outcomes.push(await run(contender, load, i));
+    const rank = (o: Outcome) => CONTENDERS.findIndex((c) => c.name === o.contender);
+    outcomes.sort((a, b) => rank(a) - rank(b));
+    byLoad.set(load, outcomes);
+    printLoad(load, outcomes);
+  }
+  return byLoad;
+}
+
 async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}; node ${process.version}`;
   const charts: string[] = [];
@@ -257,13 +278,7 @@ async function main(): Promise<void> {
     `simulated accelerator: a batch of n waits ${SIM_A} + ${SIM_B}·n ms on a timer, no CPU; maxBatchSize ${MAX_BATCH_SIZE}; ` +
       `capacity ${Math.round(simCapacity)} items/s (measured, full batches back to back); deadline ${SLO_MS} ms; ${machine}`,
   );
-  const sim = new Map<number, Outcome[]>();
-  for (const [i, load] of LOADS.entries()) {
-    const outcomes: Outcome[] = [];
-    for (const contender of CONTENDERS) outcomes.push(await runSimulated(contender, load, simCapacity, 1_000 + i));
-    sim.set(load, outcomes);
-    printLoad(load, outcomes);
-  }
+  const sim = await everyLoad((contender, load, seed) => runSimulated(contender, load, simCapacity, 1_000 + seed));
   charts.push(
     overloadChart(
       sim,
@@ -287,19 +302,9 @@ async function main(): Promise<void> {
           `behind Fastify over HTTP; capacity ${Math.round(realCapacity)} req/s (closed loop, 64 clients, /auto; ` +
           `the model alone: ${Math.round(modelAlone)} items/s at batch ${MAX_BATCH_SIZE}); deadline ${REAL_SLO_MS} ms; ${machine}`,
       );
-      const real = new Map<number, Outcome[]>();
-      for (const [i, load] of LOADS.entries()) {
-        const outcomes = [];
-        // Rotated each load, so that no contender always meets the server first.
-        const order = [...CONTENDERS.slice(i % CONTENDERS.length), ...CONTENDERS.slice(0, i % CONTENDERS.length)];
-        for (const contender of order) outcomes.push(await runReal(port, contender, load, realCapacity, 2_000 + i));
-        outcomes.sort(
-          (a, b) =>
-            CONTENDERS.findIndex((c) => c.name === a.contender) - CONTENDERS.findIndex((c) => c.name === b.contender),
-        );
-        real.set(load, outcomes);
-        printLoad(load, outcomes);
-      }
+      const real = await everyLoad((contender, load, seed) =>
+        runReal(port, contender, load, realCapacity, 2_000 + seed),
+      );
       charts.push(
         overloadChart(
           real,
