@@ -1,7 +1,6 @@
 import { Batcher, type BatchFn } from './batcher.js';
-import { describeValue } from './describe.js';
+import { describeValue, messageOf } from './describe.js';
 import {
-  messageOf,
   namedOptionError,
   resolveOptions,
   validateOptions,

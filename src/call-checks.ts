@@ -1,5 +1,5 @@
-import { describeValue } from './describe.js';
-import { messageOf, optionProblem, type ResolvedOptions } from './options.js';
+import { describeValue, messageOf } from './describe.js';
+import { optionProblem, type ResolvedOptions } from './options.js';
 import type { CallOptions } from './types.js';
 
 /**

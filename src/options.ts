@@ -330,8 +330,6 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-export { messageOf };
-
 /** An option error with where it happened in front, `Model.predict: Expected ...`; other errors as they are. */
 export function namedOptionError(error: unknown, name: string): unknown {
   if (!(error instanceof TypeError)) return error;
