@@ -1,4 +1,5 @@
-import { type Entry, QUEUED } from './entry.js';
+import { CallRecord, SETTLED, type Settle } from './call-record.js';
+import { Lane } from './lane.js';
 
 /** What bounds one batch. Without a cost budget, `maxBatchCost` is `Infinity` and costs are 0. */
 export interface BatchLimits {
@@ -6,45 +7,62 @@ export interface BatchLimits {
   readonly maxBatchCost: number;
 }
 
-/** What `Partition.takeAdmitted` asks of each item, in order: does it ride (or is it left out)? */
-export type Admit = (entry: Entry<unknown>) => boolean;
+/** What `Partition.takeAdmitted` asks of each call that has a record, in order: does it ride? */
+export type Admit = (record: CallRecord) => boolean;
 
-/** Past this many items taken from the front of a lane, its array is compacted. */
-const COMPACT_AFTER = 1024;
+/** The calls of one batch, taken from the queue: parallel arrays, in batch order. */
+export interface Taken {
+  readonly items: unknown[];
+  readonly settlers: Settle[];
+  readonly stamps: number[];
+  /** The record of each call that has one, by index; undefined when none has. */
+  readonly records: (CallRecord | undefined)[] | undefined;
+  /** The lowest sequence number among them (for `drain`). */
+  readonly minSeq: number;
+  /** Their total cost. */
+  readonly cost: number;
+}
 
-/**
- * The items of one priority in one partition, in arrival order. Items that leave early (an
- * abort, a deadline) stay behind as tombstones until the front passes them, so removal is O(1).
- */
-class Lane {
-  entries: Entry<unknown>[] = [];
-  head = 0;
+/** A queued call as the rare paths see it (`configure`, tests): made on demand, not kept. */
+export interface QueuedCall {
+  readonly item: unknown;
+  readonly seq: number;
+  readonly stamp: number;
+  readonly cost: number;
+  readonly settle: Settle;
+  readonly record: CallRecord | undefined;
+  readonly partition: Partition;
+  /** Marks it as gone: a tombstone, passed over when its lane is read. */
+  tombstone(): void;
+}
 
-  constructor(readonly priority: number) {}
+/** A batch under construction, one call at a time (the general path of `take`). */
+class TakenBuilder implements Taken {
+  items: unknown[] = [];
+  settlers: Settle[] = [];
+  stamps: number[] = [];
+  records: (CallRecord | undefined)[] | undefined = undefined;
+  minSeq = Infinity;
+  cost = 0;
 
-  /** The first item still queued, or undefined; drops the tombstones in front of it. */
-  front(): Entry<unknown> | undefined {
-    const entries = this.entries;
-    while (this.head < entries.length && entries[this.head]!.state !== QUEUED) this.head++;
-    if (this.head === entries.length) {
-      entries.length = 0;
-      this.head = 0;
-      return undefined;
-    }
-    if (this.head > COMPACT_AFTER && this.head * 2 > entries.length) {
-      this.entries = entries.slice(this.head);
-      this.head = 0;
-    }
-    return this.entries[this.head];
+  push(lane: Lane, index: number): void {
+    const at = this.items.length;
+    this.items.push(lane.items[index]);
+    this.settlers.push(lane.settlers[index]!);
+    this.stamps.push(lane.stamps[index]!);
+    const record = lane.records?.[index];
+    if (record !== undefined) (this.records ??= [])[at] = record;
+    this.cost += lane.costAt(index);
+    if (lane.seqs[index]! < this.minSeq) this.minSeq = lane.seqs[index]!;
   }
 }
 
 /**
  * The queue of one partition key: one lane per priority, highest first. Its window is that of
- * its oldest item, whatever that item's priority; a batch takes items in priority order.
+ * its oldest call, whatever that call's priority; a batch takes calls in priority order.
  */
 export class Partition {
-  /** Items queued here now. */
+  /** Calls queued here now. */
   size = 0;
   /** Their total cost. */
   cost = 0;
@@ -55,82 +73,96 @@ export class Partition {
     this.#lanes = [new Lane(0)];
   }
 
-  add(entry: Entry<unknown>, priority: number): void {
-    this.#laneFor(priority).entries.push(entry);
+  add(
+    priority: number,
+    item: unknown,
+    settle: Settle,
+    seq: number,
+    stamp: number,
+    cost: number,
+    record: CallRecord | undefined,
+  ): void {
+    this.#laneFor(priority).add(item, settle, seq, stamp, cost, record);
     this.size++;
-    this.cost += entry.cost;
+    this.cost += cost;
+    if (record !== undefined) record.partition = this;
   }
 
-  /** Counts out an item that left the queue early; its tombstone stays until passed. */
-  remove(entry: Entry<unknown>): void {
+  /** Counts out a call that left the queue early; its tombstone stays until passed. */
+  remove(cost: number): void {
     this.size--;
-    this.cost -= entry.cost;
+    this.cost -= cost;
   }
 
   /**
-   * Full: the next batch could take no more. Taken in order, the items fit until the count
+   * Full: the next batch could take no more. Taken in order, the calls fit until the count
    * or the budget runs out, so the batch is full exactly when one of them runs out here.
    */
   isFull(limits: BatchLimits): boolean {
     return this.size >= limits.maxBatchSize || this.cost > limits.maxBatchCost;
   }
 
-  /** The item that has waited longest (lowest sequence number), whatever its priority. */
-  oldest(): Entry<unknown> | undefined {
-    const lanes = this.#lanes;
-    let oldest = lanes[0]!.front();
-    for (let i = 1; i < lanes.length; i++) {
-      const front = lanes[i]!.front();
-      if (front !== undefined && (oldest === undefined || front.seq < oldest.seq)) oldest = front;
-    }
-    return oldest;
+  /** The sequence number of the call that has waited longest (whatever its priority), or Infinity. */
+  oldestSeq(): number {
+    const lane = this.#oldestLane();
+    return lane === undefined ? Infinity : lane.seqs[lane.head]!;
+  }
+
+  /** When the call that has waited longest arrived (whole ms), or NaN when none is queued. */
+  oldestStamp(): number {
+    const lane = this.#oldestLane();
+    return lane === undefined ? NaN : lane.stamps[lane.head]!;
+  }
+
+  /** The call that has waited longest, for the rare paths. */
+  oldest(): QueuedCall | undefined {
+    const lane = this.#oldestLane();
+    return lane === undefined ? undefined : this.#view(lane, lane.head);
   }
 
   /**
    * Takes the next batch: highest priority first, arrival order within a priority, while
-   * the count and the cost fit. It stops at the first item that does not fit: none is passed
-   * over, so none starves. The first item always goes (no single item exceeds the budget).
+   * the count and the cost fit. It stops at the first call that does not fit: none is passed
+   * over, so none starves. The first call always goes (no single call exceeds the budget).
    */
-  take(limits: BatchLimits): Entry<unknown>[] {
-    // Counted first, so that the array is made at its size: no garbage from growing it.
+  take(limits: BatchLimits): Taken {
     const count = this.#fitting(limits);
-    const batch = new Array<Entry<unknown>>(count);
-    let taken = 0;
-    let cost = 0;
-    for (const lane of this.#lanes) {
-      for (let entry = lane.front(); entry !== undefined && taken < count; entry = lane.front()) {
+    const lanes = this.#lanes;
+    // The common case, one lane with no tombstones: the batch is a run of its arrays.
+    if (lanes.length === 1 && lanes[0]!.records === undefined && lanes[0]!.front() >= 0) {
+      return this.#took(takeRun(lanes[0]!, count));
+    }
+    const taken = new TakenBuilder();
+    for (const lane of lanes) {
+      for (let index = lane.front(); index >= 0 && taken.items.length < count; index = lane.front()) {
         lane.head++;
-        cost += entry.cost;
-        batch[taken++] = entry;
+        taken.push(lane, index);
       }
     }
-    return this.#took(batch, cost);
+    return this.#took(taken);
   }
 
   /**
-   * Takes the next batch as `take` does, asking `admit` of each item in order whether it
+   * Takes the next batch as `take` does, asking `admit` of each call with a record whether it
    * rides; one that does not is left out for its caller to be told (it stays counted here
-   * until the engine removes it).
+   * until the engine removes it). A call without a record has no deadline: it always rides.
    */
-  takeAdmitted(limits: BatchLimits, admit: Admit): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
-    const batch: Entry<unknown>[] = [];
-    const skipped: Entry<unknown>[] = [];
-    let cost = 0;
+  takeAdmitted(limits: BatchLimits, admit: Admit): { taken: Taken; skipped: CallRecord[] } {
+    const taken = new TakenBuilder();
+    const skipped: CallRecord[] = [];
     lanes: for (const lane of this.#lanes) {
-      for (let entry = lane.front(); entry !== undefined; entry = lane.front()) {
+      for (let index = lane.front(); index >= 0; index = lane.front()) {
+        const size = taken.items.length;
         const fits =
-          batch.length < limits.maxBatchSize && (batch.length === 0 || cost + entry.cost <= limits.maxBatchCost);
+          size < limits.maxBatchSize && (size === 0 || taken.cost + lane.costAt(index) <= limits.maxBatchCost);
         if (!fits) break lanes;
         lane.head++;
-        if (admit(entry)) {
-          cost += entry.cost;
-          batch.push(entry);
-        } else {
-          skipped.push(entry);
-        }
+        const record = lane.records?.[index];
+        if (record === undefined || admit(record)) taken.push(lane, index);
+        else skipped.push(record);
       }
     }
-    return { batch: this.#took(batch, cost), skipped };
+    return { taken: this.#took(taken), skipped };
   }
 
   /**
@@ -141,41 +173,68 @@ export class Partition {
     return costed ? Math.min(this.cost, limits.maxBatchCost) : Math.min(this.size, limits.maxBatchSize);
   }
 
-  /** How many items the next batch takes. */
+  /** Every call queued here, in no particular order. */
+  *queued(): Generator<QueuedCall> {
+    for (const lane of this.#lanes) {
+      for (let i = lane.head; i < lane.items.length; i++) if (!lane.isTombstone(i)) yield this.#view(lane, i);
+    }
+  }
+
+  /** How many calls the next batch takes. */
   #fitting(limits: BatchLimits): number {
     const { maxBatchSize, maxBatchCost } = limits;
     if (this.cost <= maxBatchCost) return Math.min(this.size, maxBatchSize); // the budget is no limit
     let count = 0;
     let cost = 0;
     for (const lane of this.#lanes) {
-      for (let i = lane.head; i < lane.entries.length; i++) {
-        const entry = lane.entries[i]!;
-        if (entry.state !== QUEUED) continue;
-        if (count === maxBatchSize || (count > 0 && cost + entry.cost > maxBatchCost)) return count;
-        cost += entry.cost;
+      for (let i = lane.head; i < lane.items.length; i++) {
+        if (lane.isTombstone(i)) continue;
+        const itemCost = lane.costAt(i);
+        if (count === maxBatchSize || (count > 0 && cost + itemCost > maxBatchCost)) return count;
+        cost += itemCost;
         count++;
       }
     }
     return count;
   }
 
-  /** Every item queued here, in no particular order. */
-  *queued(): Generator<Entry<unknown>> {
-    for (const lane of this.#lanes) {
-      for (let i = lane.head; i < lane.entries.length; i++) {
-        const entry = lane.entries[i]!;
-        if (entry.state === QUEUED) yield entry;
-      }
+  #oldestLane(): Lane | undefined {
+    const lanes = this.#lanes;
+    let oldest: Lane | undefined;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i]!;
+      if (lane.front() >= 0 && (oldest === undefined || lane.seqs[lane.head]! < oldest.seqs[oldest.head]!))
+        oldest = lane;
     }
+    return oldest;
   }
 
-  #took(batch: Entry<unknown>[], cost: number): Entry<unknown>[] {
-    this.size -= batch.length;
-    this.cost -= cost;
+  #view(lane: Lane, index: number): QueuedCall {
+    const record = lane.records?.[index];
+    const cost = lane.costAt(index);
+    return {
+      item: lane.items[index],
+      seq: lane.seqs[index]!,
+      stamp: lane.stamps[index]!,
+      cost,
+      settle: lane.settlers[index]!,
+      record,
+      partition: this,
+      tombstone: () => {
+        const gone = record ?? new CallRecord(lane.settlers[index]!, cost, undefined);
+        gone.state = SETTLED;
+        (lane.records ??= [])[index] = gone;
+      },
+    };
+  }
+
+  #took(taken: Taken): Taken {
+    this.size -= taken.items.length;
+    this.cost -= taken.cost;
     // Lanes of other priorities that have emptied go, so odd priorities over time leave nothing.
-    if (this.#lanes.length > 1) this.#lanes = this.#lanes.filter((lane) => lane.front() !== undefined);
+    if (this.#lanes.length > 1) this.#lanes = this.#lanes.filter((lane) => lane.front() >= 0);
     if (this.#lanes.length === 0) this.#lanes = [new Lane(0)];
-    return batch;
+    return taken;
   }
 
   #laneFor(priority: number): Lane {
@@ -191,105 +250,155 @@ export class Partition {
 }
 
 /**
- * contract §3 and §9: which items form the next batch, and whether it is full. Items without a
+ * `count` calls from the front of a lane without tombstones: its arrays themselves when the
+ * batch takes all of them (the lane starts new ones), else copies of the run.
+ */
+function takeRun(lane: Lane, count: number): Taken {
+  const from = lane.head;
+  const to = from + count;
+  let cost = 0;
+  if (lane.costs !== undefined) for (let i = from; i < to; i++) cost += lane.costAt(i);
+  const minSeq = lane.seqs[from]!;
+  if (from === 0 && to === lane.items.length) {
+    const taken = { items: lane.items, settlers: lane.settlers, stamps: lane.stamps, records: undefined, minSeq, cost };
+    lane.handOver();
+    return taken;
+  }
+  lane.head = to;
+  return {
+    items: lane.items.slice(from, to),
+    settlers: lane.settlers.slice(from, to),
+    stamps: lane.stamps.slice(from, to),
+    records: undefined,
+    minSeq,
+    cost,
+  };
+}
+
+/**
+ * contract §3 and §9: which calls form the next batch, and whether it is full. Calls without a
  * partition key share one partition; each key has its own, forgotten as soon as it empties
  * (so a million keys over time leave nothing behind).
  */
 export class BatchQueue {
-  /** Items queued, over every partition. */
+  /** Calls queued, over every partition. */
   size = 0;
   readonly #unkeyed = new Partition(undefined);
   readonly #keyed = new Map<unknown, Partition>();
 
-  /** Queues an item under its key (undefined: no key) and priority, and returns its partition. */
-  add(entry: Entry<unknown>, key: unknown, priority = 0): Partition {
-    let partition = this.#unkeyed;
-    if (key !== undefined) {
-      let found = this.#keyed.get(key);
-      if (found === undefined) this.#keyed.set(key, (found = new Partition(key)));
-      partition = found;
-    }
-    partition.add(entry, priority);
-    entry.partition = partition;
-    this.size++;
-    return partition;
+  /** The partition a call with this key (undefined: no key) joins, made if it has none. */
+  partitionOf(key: unknown): Partition {
+    if (key === undefined) return this.#unkeyed;
+    let found = this.#keyed.get(key);
+    if (found === undefined) this.#keyed.set(key, (found = new Partition(key)));
+    return found;
   }
 
-  /** Takes out an item that leaves before its batch (an abort, a deadline). */
-  remove(entry: Entry<unknown>): void {
-    const partition = entry.partition!;
-    entry.partition = undefined;
-    partition.remove(entry);
+  /** Queues a call in `partition` (from `partitionOf`) under its priority. */
+  add(
+    partition: Partition,
+    priority: number,
+    item: unknown,
+    settle: Settle,
+    seq: number,
+    stamp: number,
+    cost: number,
+    record: CallRecord | undefined,
+  ): void {
+    partition.add(priority, item, settle, seq, stamp, cost, record);
+    this.size++;
+  }
+
+  /** Takes out a call that leaves before its batch (an abort, a deadline); its record already says SETTLED. */
+  remove(record: CallRecord): void {
+    const partition = record.partition!;
+    record.partition = undefined;
+    partition.remove(record.cost);
     this.size--;
     this.#forgetIfEmpty(partition);
   }
 
+  /** Takes out a queued call seen through `queued()`; its caller is the engine's business. */
+  removeQueued(call: QueuedCall): void {
+    if (call.record !== undefined) call.record.partition = undefined;
+    call.tombstone();
+    call.partition.remove(call.cost);
+    this.size--;
+    this.#forgetIfEmpty(call.partition);
+  }
+
   /** Takes the next batch from a partition. */
-  take(partition: Partition, limits: BatchLimits): Entry<unknown>[] {
+  take(partition: Partition, limits: BatchLimits): Taken {
     return this.#handedOut(partition, partition.take(limits));
   }
 
-  /** Takes the next batch from a partition, asking `admit` of each item (see `Partition.takeAdmitted`). */
-  takeAdmitted(
-    partition: Partition,
-    limits: BatchLimits,
-    admit: Admit,
-  ): { batch: Entry<unknown>[]; skipped: Entry<unknown>[] } {
-    const taken = partition.takeAdmitted(limits, admit);
-    this.#handedOut(partition, taken.batch);
-    return taken;
+  /** Takes the next batch from a partition, asking `admit` of each call (see `Partition.takeAdmitted`). */
+  takeAdmitted(partition: Partition, limits: BatchLimits, admit: Admit): { taken: Taken; skipped: CallRecord[] } {
+    const result = partition.takeAdmitted(limits, admit);
+    this.#handedOut(partition, result.taken);
+    return result;
   }
 
   /** A batch taken from `partition` leaves the queue's books. */
-  #handedOut(partition: Partition, batch: Entry<unknown>[]): Entry<unknown>[] {
-    for (let i = 0; i < batch.length; i++) batch[i]!.partition = undefined; // indexed: see Batcher#dispatch
-    this.size -= batch.length;
+  #handedOut(partition: Partition, taken: Taken): Taken {
+    const records = taken.records;
+    if (records !== undefined) for (const record of records) if (record !== undefined) record.partition = undefined;
+    this.size -= taken.items.length;
     this.#forgetIfEmpty(partition);
-    return batch;
+    return taken;
   }
 
-  /** The partition of items without a key. */
+  /** The partition of calls without a key. */
   get unkeyed(): Partition {
     return this.#unkeyed;
   }
 
-  /** The partition of `key`, if it has items queued. */
+  /** The partition of `key`, if it has calls queued. */
   partitionFor(key: unknown): Partition | undefined {
     return this.#keyed.get(key);
   }
 
-  /** Every partition with items queued. */
+  /** Every partition with calls queued. */
   *partitions(): Generator<Partition> {
     if (this.#unkeyed.size > 0) yield this.#unkeyed;
     yield* this.#keyed.values();
   }
 
-  /** Keys with items queued (the unkeyed partition counts as one). */
+  /** Keys with calls queued (the unkeyed partition counts as one). */
   get partitionCount(): number {
     return this.#keyed.size + (this.#unkeyed.size > 0 ? 1 : 0);
   }
 
   /**
-   * Of the partitions for which `isDue` holds, the one whose oldest item has waited longest,
+   * Of the partitions for which `isDue` holds, the one whose oldest call has waited longest,
    * so that no key starves another; or, with no `isDue`, the oldest of all.
    */
-  oldest(isDue?: (partition: Partition, oldest: Entry<unknown>) => boolean): Partition | undefined {
+  oldest(isDue?: (partition: Partition) => boolean): Partition | undefined {
+    // The common case, no keys: no search.
+    if (this.#keyed.size === 0) {
+      return this.#unkeyed.size > 0 && (isDue === undefined || isDue(this.#unkeyed)) ? this.#unkeyed : undefined;
+    }
     let best: Partition | undefined;
     let bestSeq = Infinity;
     const consider = (partition: Partition): void => {
-      const oldest = partition.oldest();
-      if (oldest === undefined || oldest.seq >= bestSeq) return;
-      if (isDue !== undefined && !isDue(partition, oldest)) return;
+      const seq = partition.oldestSeq();
+      if (seq >= bestSeq) return;
+      if (isDue !== undefined && !isDue(partition)) return;
       best = partition;
-      bestSeq = oldest.seq;
+      bestSeq = seq;
     };
     if (this.#unkeyed.size > 0) consider(this.#unkeyed);
-    if (this.#keyed.size > 0) for (const partition of this.#keyed.values()) consider(partition);
+    for (const partition of this.#keyed.values()) consider(partition);
     return best;
   }
 
-  /** Every item queued, in no particular order. */
-  *queued(): Generator<Entry<unknown>> {
+  /** The sequence number of the oldest call queued, or Infinity. */
+  oldestSeq(): number {
+    return this.oldest()?.oldestSeq() ?? Infinity;
+  }
+
+  /** Every call queued, in no particular order. */
+  *queued(): Generator<QueuedCall> {
     yield* this.#unkeyed.queued();
     for (const partition of this.#keyed.values()) yield* partition.queued();
   }

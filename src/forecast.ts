@@ -61,7 +61,7 @@ export function forecastAnswerAt(
   let dueAt = now; // full, or its window passed while the batches ahead ran
   if (ownSize < limits.maxBatchSize) {
     if (ownSize === 1) dueAt = now + state.windowMs;
-    else if (batches === 1) dueAt = own!.oldest()!.enqueuedAt + state.windowMs;
+    else if (batches === 1) dueAt = own!.oldestStamp() + state.windowMs;
   }
   const slotFreeAt = takeSlot(slots);
   // A batch that waits for a slot fills with the calls that arrive meanwhile: under load it

@@ -1,6 +1,6 @@
-import type { BatchQueue, Partition } from './batch-queue.js';
+import type { BatchQueue, Partition, Taken } from './batch-queue.js';
+import type { CallRecord } from './call-record.js';
 import { exactNow } from './clock.js';
-import type { Entry } from './entry.js';
 import { OverloadedError } from './errors.js';
 import { forecastAnswerAt, type ForecastState } from './forecast.js';
 import { LatencyModel } from './latency-model.js';
@@ -61,20 +61,20 @@ export class OverloadControl {
   formBatch(
     partition: Partition,
     at: number,
-  ): { batch: Entry<unknown>[]; shed: { entry: Entry<unknown>; error: OverloadedError }[] } | undefined {
+  ): { taken: Taken; shed: { record: CallRecord; error: OverloadedError }[] } | undefined {
     const options = this.#options;
     const shed = this.#shed;
     const endsAt = shed?.formationEnd(at, partition.nextBatchWork(options, options.cost !== undefined));
     if (shed === undefined || endsAt === undefined) return undefined;
-    const { batch, skipped } = this.#queue.takeAdmitted(partition, options, (entry) => shed.rides(entry, endsAt));
+    const { taken, skipped } = this.#queue.takeAdmitted(partition, options, (record) => shed.rides(record, endsAt));
     const predictedMs = endsAt - at;
     return {
-      batch,
-      shed: skipped.map((entry) => ({
-        entry,
+      taken,
+      shed: skipped.map((record) => ({
+        record,
         error: this.#overloaded('when its batch was formed: the batch would end', {
           predictedMs,
-          leftMs: entry.deadlineAt - at,
+          leftMs: record.deadlineAt - at,
         }),
       })),
     };

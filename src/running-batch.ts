@@ -1,5 +1,6 @@
-import type { Drain, Entry } from './entry.js';
-import type { BatchTrigger, ResolvedOptions } from './options.js';
+import type { Taken } from './batch-queue.js';
+import type { BatchEvent, BatchTrigger, ResolvedOptions } from './options.js';
+import type { Drain } from './call-record.js';
 import type { BatchContext } from './types.js';
 
 /**
@@ -28,19 +29,55 @@ export class RunningBatch {
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** How long the method ran, in ms, until it settled or `batchTimeout` fired; set when the batch ends. */
   runMs = 0;
+  /** Callers before this index have been settled by the fan-out (see `Batcher#settleAbandoned`). */
+  fannedOut = 0;
   /** Drains waiting for the method to return; set only while someone drains. */
   drains: Drain[] | undefined = undefined;
-  readonly context = new LazyBatchContext();
+  /** Its calls, counted when it left: the method may empty the items array it was given. */
+  readonly size: number;
+  #context: LazyBatchContext | undefined = undefined;
 
   constructor(
-    readonly entries: Entry<unknown>[],
+    readonly calls: Taken,
     readonly options: ResolvedOptions,
-    readonly queuedMs: number,
     readonly startedAt: number,
     /** Its size, or its total cost when the batcher has a `cost` function: what the latency model learns from. */
     readonly work: number,
     readonly trigger: BatchTrigger,
   ) {
-    this.live = entries.length;
+    this.size = calls.items.length;
+    this.live = this.size;
+  }
+
+  /** How long its first call waited in the queue, in ms. */
+  get queuedMs(): number {
+    return this.startedAt - this.calls.stamps[0]!;
+  }
+
+  /** What the batch method receives beside the items; made when first asked for. */
+  get context(): LazyBatchContext {
+    return (this.#context ??= new LazyBatchContext());
+  }
+
+  /** Lets a method that still runs stop early: its callers have all gone, or it timed out. */
+  abort(reason: unknown): void {
+    LazyBatchContext.abort(this.context, reason);
+  }
+
+  /** What `onBatch` is told of it once it has ended. */
+  event(error: unknown): BatchEvent {
+    const { stamps, records } = this.calls;
+    return {
+      size: this.size,
+      queuedMs: this.queuedMs,
+      runMs: this.runMs,
+      startedAt: performance.timeOrigin + this.startedAt,
+      items: stamps.map((stamp, i) => ({
+        queuedMs: Math.max(0, this.startedAt - stamp),
+        meta: records?.[i]?.meta,
+      })),
+      trigger: this.trigger,
+      ...(error === undefined ? {} : { error }),
+    };
   }
 }

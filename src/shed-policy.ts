@@ -1,4 +1,4 @@
-import type { Entry } from './entry.js';
+import type { CallRecord } from './call-record.js';
 import type { LatencyModel } from './latency-model.js';
 
 /**
@@ -49,7 +49,7 @@ export class ShedPolicy {
   }
 
   /** Whether an item rides in a batch predicted to end at `endsAt`; one that does not is shed. */
-  rides(entry: Entry<unknown>, endsAt: number): boolean {
-    return endsAt <= entry.deadlineAt - SHED_MARGIN_MS;
+  rides(record: CallRecord, endsAt: number): boolean {
+    return endsAt <= record.deadlineAt - SHED_MARGIN_MS;
   }
 }

@@ -1,0 +1,66 @@
+import type { Partition } from './batch-queue.js';
+import type { RunningBatch } from './running-batch.js';
+
+/**
+ * Settles a caller's promise: the promise's own resolve function. A rejection is passed to it
+ * as a rejected promise (`rejection`), so that a pending call keeps one function alive, not
+ * two: the reject function, kept per call, would be a fifth of a pending call's bytes.
+ */
+export type Settle = (value: unknown) => void;
+
+/** What a call is settled with to reject it with `reason`. */
+export function rejection(reason: unknown): Promise<never> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- may be a caller's signal.reason, passed on
+  return Promise.reject(reason);
+}
+
+export const QUEUED = 0;
+export const RUNNING = 1;
+export const SETTLED = 2;
+export type CallState = typeof QUEUED | typeof RUNNING | typeof SETTLED;
+
+/**
+ * What only some calls have: a signal or a deadline (they can leave before their batch
+ * returns, so their state must be kept), a `meta` for `onBatch`. A call without them has no
+ * record at all: its item, settler, sequence number and stamp sit in its lane's arrays
+ * (`Lane`), and it settles once because its batch does, once.
+ */
+export class CallRecord {
+  state: CallState = QUEUED;
+  /** Removes the abort listener and deadline timer. */
+  detach: (() => void) | undefined = undefined;
+  /** When its deadline passes, on the engine's exact clock; `Infinity` for a call without one. */
+  deadlineAt = Infinity;
+  /** The partition it waits in, while it is queued. */
+  partition: Partition | undefined = undefined;
+  /** The batch it runs in, so that a caller leaving early can be counted out of it. */
+  batch: RunningBatch | undefined = undefined;
+
+  constructor(
+    readonly settle: Settle,
+    /** Its weight against `maxBatchCost`; 0 without a cost budget. */
+    readonly cost: number,
+    /** What the caller passed as `call.meta`, for `onBatch`. */
+    readonly meta: unknown,
+  ) {}
+}
+
+/** A `drain()` waiting for the calls made before it (sequence numbers up to `seq`) and for batches running then. */
+export interface Drain {
+  readonly seq: number;
+  /** Batches running at the time that have not ended yet. */
+  batches: number;
+  resolve(): void;
+}
+
+/** The caller's promise of a new call and its settler. A shared executor, not an arrow function: no closure per call. */
+export function newCall(): Promise<unknown> {
+  return new Promise(capture);
+}
+
+/** The settler of the promise `newCall` made last; read once, right after it. */
+export let captured: Settle = () => undefined;
+
+function capture(resolve: Settle): void {
+  captured = resolve;
+}
