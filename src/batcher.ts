@@ -77,16 +77,10 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#thisArg = thisArg;
     this.#options = options;
     this.#plain = isPlain(options);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host's getters read this batcher's private state
-    const self = this;
     this.#timingHost = {
       queue: this.#queue,
-      get lastSeq() {
-        return self.#seq;
-      },
-      get slotFree() {
-        return self.#running.size < self.#options.concurrency;
-      },
+      lastSeq: () => this.#seq,
+      slotFree: () => this.#running.size < this.#options.concurrency,
       pump: () => this.#pump(),
     };
     this.#timing = timingFor(options, this.#timingHost);

@@ -59,7 +59,7 @@ export class EndOfTurn implements Timing {
 
   arm(): void {
     if (this.host.queue.size === 0) return this.cancel();
-    const turnNeeded = this.host.lastSeq > this.dueSeq || this.#waitsAgain;
+    const turnNeeded = this.host.lastSeq() > this.dueSeq || this.#waitsAgain;
     if (turnNeeded && this.#hop === undefined) this.#hop = nextTurn(this.#onTurnEnd);
   }
 
@@ -75,7 +75,7 @@ export class EndOfTurn implements Timing {
   readonly #onTurnEnd = (): void => {
     this.#hop = undefined;
     this.#waitsAgain = false;
-    this.dueSeq = this.host.lastSeq;
+    this.dueSeq = this.host.lastSeq();
     this.host.pump();
   };
 }

@@ -48,7 +48,7 @@ export class FixedWindow implements Timing {
   arm(): void {
     const { queue } = this.host;
     // With nothing queued, or every slot busy, no timer is needed: the slot that frees pumps.
-    if (queue.size === 0 || !this.host.slotFree) return this.cancel();
+    if (queue.size === 0 || !this.host.slotFree()) return this.cancel();
     const front = queue.oldest()!;
     const seq = front.oldestSeq();
     if (this.#timer !== undefined && this.#timerSeq === seq) return;

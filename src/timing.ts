@@ -5,13 +5,16 @@ import { FixedWindow } from './fixed-window.js';
 import type { ResolvedOptions } from './options.js';
 import type { AutoStats } from './types.js';
 
-/** What a timing policy reads of the engine, and how it wakes it. */
+/**
+ * What a timing policy reads of the engine, and how it wakes it. Plain functions, not getters:
+ * an object literal with getters gets a hidden class of its own per batcher.
+ */
 export interface TimingHost {
   readonly queue: BatchQueue;
   /** The sequence number of the last call queued. */
-  readonly lastSeq: number;
+  lastSeq(): number;
   /** Whether a batch could start now (a slot is free). */
-  readonly slotFree: boolean;
+  slotFree(): boolean;
   /** Dispatches what is due; a policy calls it when its wait is over. */
   pump(): void;
 }
