@@ -1,5 +1,6 @@
+import { keepHiddenClass } from './hidden-classes.js';
 import { CallRecord, SETTLED, type Settle } from './call-record.js';
-import { Lane } from './lane.js';
+import { type Chunk, Lane } from './lane.js';
 
 /** What bounds one batch. Without a cost budget, `maxBatchCost` is `Infinity` and costs are 0. */
 export interface BatchLimits {
@@ -45,15 +46,15 @@ class TakenBuilder implements Taken {
   minSeq = Infinity;
   cost = 0;
 
-  push(lane: Lane, index: number): void {
+  push(chunk: Chunk, index: number): void {
     const at = this.items.length;
-    this.items.push(lane.items[index]);
-    this.settlers.push(lane.settlers[index]!);
-    this.stamps.push(lane.stamps[index]!);
-    const record = lane.records?.[index];
+    this.items.push(chunk.items[index]);
+    this.settlers.push(chunk.settlers[index]!);
+    this.stamps.push(chunk.stamps[index]!);
+    const record = chunk.records?.[index];
     if (record !== undefined) (this.records ??= [])[at] = record;
-    this.cost += lane.costAt(index);
-    if (lane.seqs[index]! < this.minSeq) this.minSeq = lane.seqs[index]!;
+    this.cost += chunk.costAt(index);
+    if (chunk.seqs[index]! < this.minSeq) this.minSeq = chunk.seqs[index]!;
   }
 }
 
@@ -73,7 +74,9 @@ export class Partition {
     this.#lanes = [new Lane(0)];
   }
 
+  /** Queues a call; a new chunk of its lane holds `chunkSize` calls. */
   add(
+    chunkSize: number,
     priority: number,
     item: unknown,
     settle: Settle,
@@ -82,7 +85,7 @@ export class Partition {
     cost: number,
     record: CallRecord | undefined,
   ): void {
-    this.#laneFor(priority).add(item, settle, seq, stamp, cost, record);
+    this.#laneFor(priority).add(chunkSize, item, settle, seq, stamp, cost, record);
     this.size++;
     this.cost += cost;
     if (record !== undefined) record.partition = this;
@@ -104,20 +107,20 @@ export class Partition {
 
   /** The sequence number of the call that has waited longest (whatever its priority), or Infinity. */
   oldestSeq(): number {
-    const lane = this.#oldestLane();
-    return lane === undefined ? Infinity : lane.seqs[lane.head]!;
+    const chunk = this.#oldestFront();
+    return chunk === undefined ? Infinity : chunk.seqs[chunk.head]!;
   }
 
   /** When the call that has waited longest arrived (whole ms), or NaN when none is queued. */
   oldestStamp(): number {
-    const lane = this.#oldestLane();
-    return lane === undefined ? NaN : lane.stamps[lane.head]!;
+    const chunk = this.#oldestFront();
+    return chunk === undefined ? NaN : chunk.stamps[chunk.head]!;
   }
 
   /** The call that has waited longest, for the rare paths. */
   oldest(): QueuedCall | undefined {
-    const lane = this.#oldestLane();
-    return lane === undefined ? undefined : this.#view(lane, lane.head);
+    const chunk = this.#oldestFront();
+    return chunk === undefined ? undefined : this.#view(chunk, chunk.head);
   }
 
   /**
@@ -128,15 +131,18 @@ export class Partition {
   take(limits: BatchLimits): Taken {
     const count = this.#fitting(limits);
     const lanes = this.#lanes;
-    // The common case, one lane with no tombstones: the batch is a run of its arrays.
-    if (lanes.length === 1 && lanes[0]!.records === undefined && lanes[0]!.front() >= 0) {
-      return this.#took(takeRun(lanes[0]!, count));
+    // The common case: one lane, and the batch is a run of its front chunk without tombstones.
+    if (lanes.length === 1) {
+      const lane = lanes[0]!;
+      const chunk = lane.front();
+      if (chunk !== undefined && chunk.records === undefined && chunk.head + count <= chunk.items.length) {
+        return this.#took(takeRun(lane, chunk, count));
+      }
     }
     const taken = new TakenBuilder();
     for (const lane of lanes) {
-      for (let index = lane.front(); index >= 0 && taken.items.length < count; index = lane.front()) {
-        lane.head++;
-        taken.push(lane, index);
+      for (let chunk = lane.front(); chunk !== undefined && taken.items.length < count; chunk = lane.front()) {
+        taken.push(chunk, chunk.head++);
       }
     }
     return this.#took(taken);
@@ -151,14 +157,15 @@ export class Partition {
     const taken = new TakenBuilder();
     const skipped: CallRecord[] = [];
     lanes: for (const lane of this.#lanes) {
-      for (let index = lane.front(); index >= 0; index = lane.front()) {
+      for (let chunk = lane.front(); chunk !== undefined; chunk = lane.front()) {
+        const index = chunk.head;
         const size = taken.items.length;
         const fits =
-          size < limits.maxBatchSize && (size === 0 || taken.cost + lane.costAt(index) <= limits.maxBatchCost);
+          size < limits.maxBatchSize && (size === 0 || taken.cost + chunk.costAt(index) <= limits.maxBatchCost);
         if (!fits) break lanes;
-        lane.head++;
-        const record = lane.records?.[index];
-        if (record === undefined || admit(record)) taken.push(lane, index);
+        chunk.head++;
+        const record = chunk.records?.[index];
+        if (record === undefined || admit(record)) taken.push(chunk, index);
         else skipped.push(record);
       }
     }
@@ -176,7 +183,9 @@ export class Partition {
   /** Every call queued here, in no particular order. */
   *queued(): Generator<QueuedCall> {
     for (const lane of this.#lanes) {
-      for (let i = lane.head; i < lane.items.length; i++) if (!lane.isTombstone(i)) yield this.#view(lane, i);
+      for (const chunk of lane.queued()) {
+        for (let i = chunk.head; i < chunk.items.length; i++) if (!chunk.isTombstone(i)) yield this.#view(chunk, i);
+      }
     }
   }
 
@@ -187,43 +196,46 @@ export class Partition {
     let count = 0;
     let cost = 0;
     for (const lane of this.#lanes) {
-      for (let i = lane.head; i < lane.items.length; i++) {
-        if (lane.isTombstone(i)) continue;
-        const itemCost = lane.costAt(i);
-        if (count === maxBatchSize || (count > 0 && cost + itemCost > maxBatchCost)) return count;
-        cost += itemCost;
-        count++;
+      for (const chunk of lane.queued()) {
+        for (let i = chunk.head; i < chunk.items.length; i++) {
+          if (chunk.isTombstone(i)) continue;
+          const itemCost = chunk.costAt(i);
+          if (count === maxBatchSize || (count > 0 && cost + itemCost > maxBatchCost)) return count;
+          cost += itemCost;
+          count++;
+        }
       }
     }
     return count;
   }
 
-  #oldestLane(): Lane | undefined {
+  /** The front chunk of the lane whose first queued call is the oldest. */
+  #oldestFront(): Chunk | undefined {
     const lanes = this.#lanes;
-    let oldest: Lane | undefined;
+    let oldest: Chunk | undefined;
     for (let i = 0; i < lanes.length; i++) {
-      const lane = lanes[i]!;
-      if (lane.front() >= 0 && (oldest === undefined || lane.seqs[lane.head]! < oldest.seqs[oldest.head]!))
-        oldest = lane;
+      const front = lanes[i]!.front();
+      if (front !== undefined && (oldest === undefined || front.seqs[front.head]! < oldest.seqs[oldest.head]!))
+        oldest = front;
     }
     return oldest;
   }
 
-  #view(lane: Lane, index: number): QueuedCall {
-    const record = lane.records?.[index];
-    const cost = lane.costAt(index);
+  #view(chunk: Chunk, index: number): QueuedCall {
+    const record = chunk.records?.[index];
+    const cost = chunk.costAt(index);
     return {
-      item: lane.items[index],
-      seq: lane.seqs[index]!,
-      stamp: lane.stamps[index]!,
+      item: chunk.items[index],
+      seq: chunk.seqs[index]!,
+      stamp: chunk.stamps[index]!,
       cost,
-      settle: lane.settlers[index]!,
+      settle: chunk.settlers[index]!,
       record,
       partition: this,
       tombstone: () => {
-        const gone = record ?? new CallRecord(lane.settlers[index]!, cost, undefined);
+        const gone = record ?? new CallRecord(chunk.settlers[index]!, cost, undefined);
         gone.state = SETTLED;
-        (lane.records ??= [])[index] = gone;
+        (chunk.records ??= [])[index] = gone;
       },
     };
   }
@@ -232,7 +244,7 @@ export class Partition {
     this.size -= taken.items.length;
     this.cost -= taken.cost;
     // Lanes of other priorities that have emptied go, so odd priorities over time leave nothing.
-    if (this.#lanes.length > 1) this.#lanes = this.#lanes.filter((lane) => lane.front() >= 0);
+    if (this.#lanes.length > 1) this.#lanes = this.#lanes.filter((lane) => lane.front() !== undefined);
     if (this.#lanes.length === 0) this.#lanes = [new Lane(0)];
     return taken;
   }
@@ -250,29 +262,26 @@ export class Partition {
 }
 
 /**
- * `count` calls from the front of a lane without tombstones: its arrays themselves when the
- * batch takes all of them (the lane starts new ones), else copies of the run.
+ * `count` calls from the front of a chunk without tombstones: the chunk's own arrays when the
+ * batch takes all of it (the lane lets it go), else copies of the run.
  */
-function takeRun(lane: Lane, count: number): Taken {
-  const from = lane.head;
+function takeRun(lane: Lane, chunk: Chunk, count: number): Taken {
+  const from = chunk.head;
   const to = from + count;
   let cost = 0;
-  if (lane.costs !== undefined) for (let i = from; i < to; i++) cost += lane.costAt(i);
-  const minSeq = lane.seqs[from]!;
-  if (from === 0 && to === lane.items.length) {
-    const taken = { items: lane.items, settlers: lane.settlers, stamps: lane.stamps, records: undefined, minSeq, cost };
-    lane.handOver();
-    return taken;
+  if (chunk.costs !== undefined) for (let i = from; i < to; i++) cost += chunk.costAt(i);
+  const minSeq = chunk.seqs[from]!;
+  chunk.head = to;
+  if (from === 0 && to === chunk.items.length) {
+    lane.handOver(chunk);
+    return run(chunk.items, chunk.settlers, chunk.stamps, minSeq, cost);
   }
-  lane.head = to;
-  return {
-    items: lane.items.slice(from, to),
-    settlers: lane.settlers.slice(from, to),
-    stamps: lane.stamps.slice(from, to),
-    records: undefined,
-    minSeq,
-    cost,
-  };
+  return run(chunk.items.slice(from, to), chunk.settlers.slice(from, to), chunk.stamps.slice(from, to), minSeq, cost);
+}
+
+/** One place that makes a run's `Taken`, so that every run has one hidden class. */
+function run(items: unknown[], settlers: Settle[], stamps: number[], minSeq: number, cost: number): Taken {
+  return { items, settlers, stamps, records: undefined, minSeq, cost };
 }
 
 /**
@@ -283,6 +292,8 @@ function takeRun(lane: Lane, count: number): Taken {
 export class BatchQueue {
   /** Calls queued, over every partition. */
   size = 0;
+  /** How many calls a new chunk holds: `maxBatchSize`, so that a full batch is one whole chunk. */
+  chunkSize = 64;
   readonly #unkeyed = new Partition(undefined);
   readonly #keyed = new Map<unknown, Partition>();
 
@@ -305,7 +316,7 @@ export class BatchQueue {
     cost: number,
     record: CallRecord | undefined,
   ): void {
-    partition.add(priority, item, settle, seq, stamp, cost, record);
+    partition.add(this.chunkSize, priority, item, settle, seq, stamp, cost, record);
     this.size++;
   }
 
@@ -407,3 +418,6 @@ export class BatchQueue {
     if (partition.size === 0 && partition !== this.#unkeyed) this.#keyed.delete(partition.key);
   }
 }
+
+keepHiddenClass(new BatchQueue());
+keepHiddenClass(new TakenBuilder());

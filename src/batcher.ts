@@ -1,3 +1,4 @@
+import { keepHiddenClass } from './hidden-classes.js';
 import { BatchQueue, type Partition, type Taken } from './batch-queue.js';
 import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
 import {
@@ -84,6 +85,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       pump: () => this.#pump(),
     };
     this.#timing = timingFor(options, this.#timingHost);
+    this.#queue.chunkSize = options.maxBatchSize;
     this.#overload = new OverloadControl(name, this.#queue, this.#running, options);
   }
 
@@ -215,6 +217,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#options = options;
     this.#plain = isPlain(options);
     this.#timing = timingFor(options, this.#timingHost, this.#timing);
+    this.#queue.chunkSize = options.maxBatchSize;
     this.#overload.configure(options);
     // Queued calls keep the cost and key they arrived with; one that no longer fits any batch
     // would wait forever, so it leaves now, as it would have been refused on arrival. All of
@@ -538,4 +541,15 @@ function isPlain(options: ResolvedOptions): boolean {
     options.partitionBy === undefined &&
     options.timeout === undefined
   );
+}
+
+// One batcher of each timing policy, never called, and a batch of one call: see hidden-classes.ts.
+for (const delay of [0, 1, 'auto'] as const) {
+  const options = resolveOptions({ delay });
+  keepHiddenClass(new Batcher(() => [], options, 'kept'));
+  const queue = new BatchQueue();
+  queue.add(queue.unkeyed, 0, 0, () => undefined, 1, 0, 0, undefined);
+  const batch = new RunningBatch(queue.take(queue.unkeyed, options), options, 0, 1, 'turn');
+  keepHiddenClass(batch);
+  keepHiddenClass(batch.context);
 }

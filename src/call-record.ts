@@ -1,3 +1,4 @@
+import { keepHiddenClass } from './hidden-classes.js';
 import type { Partition } from './batch-queue.js';
 import type { RunningBatch } from './running-batch.js';
 
@@ -64,3 +65,5 @@ export let captured: Settle = () => undefined;
 function capture(resolve: Settle): void {
   captured = resolve;
 }
+
+keepHiddenClass(new CallRecord(() => undefined, 0, undefined));
