@@ -15,7 +15,10 @@ export type Admit = (record: CallRecord) => boolean;
 export interface Taken {
   readonly items: unknown[];
   readonly settlers: Settle[];
-  readonly stamps: number[];
+  /** The first call's arrival stamp. */
+  readonly firstStamp: number;
+  /** Each call's stamp, by index; undefined when they all share `firstStamp`. */
+  readonly stamps: number[] | undefined;
   /** The record of each call that has one, by index; undefined when none has. */
   readonly records: (CallRecord | undefined)[] | undefined;
   /** The lowest sequence number among them (for `drain`). */
@@ -41,6 +44,7 @@ export interface QueuedCall {
 class TakenBuilder implements Taken {
   items: unknown[] = [];
   settlers: Settle[] = [];
+  firstStamp = 0;
   stamps: number[] = [];
   records: (CallRecord | undefined)[] | undefined = undefined;
   minSeq = Infinity;
@@ -50,11 +54,13 @@ class TakenBuilder implements Taken {
     const at = this.items.length;
     this.items.push(chunk.items[index]);
     this.settlers.push(chunk.settlers[index]!);
-    this.stamps.push(chunk.stamps[index]!);
+    if (at === 0) this.firstStamp = chunk.stampAt(index);
+    this.stamps.push(chunk.stampAt(index));
     const record = chunk.records?.[index];
     if (record !== undefined) (this.records ??= [])[at] = record;
     this.cost += chunk.costAt(index);
-    if (chunk.seqs[index]! < this.minSeq) this.minSeq = chunk.seqs[index]!;
+    const seq = chunk.seqAt(index);
+    if (seq < this.minSeq) this.minSeq = seq;
   }
 }
 
@@ -108,13 +114,13 @@ export class Partition {
   /** The sequence number of the call that has waited longest (whatever its priority), or Infinity. */
   oldestSeq(): number {
     const chunk = this.#oldestFront();
-    return chunk === undefined ? Infinity : chunk.seqs[chunk.head]!;
+    return chunk === undefined ? Infinity : chunk.seqAt(chunk.head);
   }
 
   /** When the call that has waited longest arrived (whole ms), or NaN when none is queued. */
   oldestStamp(): number {
     const chunk = this.#oldestFront();
-    return chunk === undefined ? NaN : chunk.stamps[chunk.head]!;
+    return chunk === undefined ? NaN : chunk.stampAt(chunk.head);
   }
 
   /** The call that has waited longest, for the rare paths. */
@@ -215,7 +221,7 @@ export class Partition {
     let oldest: Chunk | undefined;
     for (let i = 0; i < lanes.length; i++) {
       const front = lanes[i]!.front();
-      if (front !== undefined && (oldest === undefined || front.seqs[front.head]! < oldest.seqs[oldest.head]!))
+      if (front !== undefined && (oldest === undefined || front.seqAt(front.head) < oldest.seqAt(oldest.head)))
         oldest = front;
     }
     return oldest;
@@ -226,8 +232,8 @@ export class Partition {
     const cost = chunk.costAt(index);
     return {
       item: chunk.items[index],
-      seq: chunk.seqs[index]!,
-      stamp: chunk.stamps[index]!,
+      seq: chunk.seqAt(index),
+      stamp: chunk.stampAt(index),
       cost,
       settle: chunk.settlers[index]!,
       record,
@@ -270,18 +276,27 @@ function takeRun(lane: Lane, chunk: Chunk, count: number): Taken {
   const to = from + count;
   let cost = 0;
   if (chunk.costs !== undefined) for (let i = from; i < to; i++) cost += chunk.costAt(i);
-  const minSeq = chunk.seqs[from]!;
+  const minSeq = chunk.seqAt(from);
+  const firstStamp = chunk.stampAt(from);
   chunk.head = to;
   if (from === 0 && to === chunk.items.length) {
     lane.handOver(chunk);
-    return run(chunk.items, chunk.settlers, chunk.stamps, minSeq, cost);
+    return run(chunk.items, chunk.settlers, firstStamp, chunk.stamps, minSeq, cost);
   }
-  return run(chunk.items.slice(from, to), chunk.settlers.slice(from, to), chunk.stamps.slice(from, to), minSeq, cost);
+  const stamps = chunk.stamps?.slice(from, to);
+  return run(chunk.items.slice(from, to), chunk.settlers.slice(from, to), firstStamp, stamps, minSeq, cost);
 }
 
 /** One place that makes a run's `Taken`, so that every run has one hidden class. */
-function run(items: unknown[], settlers: Settle[], stamps: number[], minSeq: number, cost: number): Taken {
-  return { items, settlers, stamps, records: undefined, minSeq, cost };
+function run(
+  items: unknown[],
+  settlers: Settle[],
+  firstStamp: number,
+  stamps: number[] | undefined,
+  minSeq: number,
+  cost: number,
+): Taken {
+  return { items, settlers, firstStamp, stamps, records: undefined, minSeq, cost };
 }
 
 /**

@@ -8,10 +8,11 @@ const MAX_CHUNK = 1024;
 const COMPACT_AFTER = 64;
 
 /**
- * A run of calls of one lane, kept as parallel arrays: what every call has (item, settler,
- * sequence number, arrival stamp) one slot each, and what only some have (a record, a cost)
- * in arrays made when the first call that has one arrives. A pending call so costs its
- * promise, its settler and four array slots.
+ * A run of calls of one lane, kept as parallel arrays: what every call has (item, settler)
+ * one slot each, and what only some have in arrays made when the first call that needs one
+ * arrives: a record, a cost, a sequence number that does not follow the one before (another
+ * partition or priority came between), an arrival stamp unlike the first (calls of one turn
+ * share one with `delay: 0`). A pending call so costs its promise, its settler and two slots.
  *
  * A chunk holds a batch's worth of calls, so a full batch is one whole chunk, whose arrays
  * are handed to it as they are. Nothing is copied or compacted behind the front, and no
@@ -22,9 +23,14 @@ const COMPACT_AFTER = 64;
 export class Chunk {
   items: unknown[] = [];
   settlers: Settle[] = [];
-  seqs: number[] = [];
-  /** Whole ms on the monotonic clock: small integers, which the arrays keep unboxed. */
-  stamps: number[] = [];
+  /** The first call's sequence number; the others follow it one by one, unless `seqs` is made. */
+  firstSeq = 0;
+  /** Each call's sequence number, by index; made for the first that does not follow. */
+  seqs: number[] | undefined = undefined;
+  /** The first call's arrival stamp (whole ms on the monotonic clock); the others share it, unless `stamps` is made. */
+  firstStamp = 0;
+  /** Each call's stamp, by index; made for the first unlike `firstStamp`. */
+  stamps: number[] | undefined = undefined;
   /** The record of each call that has one, by index; a holey array, made for the first. */
   records: (CallRecord | undefined)[] | undefined = undefined;
   /** Each call's cost, by index; made for the first costed call. */
@@ -38,8 +44,15 @@ export class Chunk {
     const index = this.items.length;
     this.items.push(item);
     this.settlers.push(settle);
-    this.seqs.push(seq);
-    this.stamps.push(stamp);
+    if (index === 0) {
+      this.firstSeq = seq;
+      this.firstStamp = stamp;
+    } else {
+      if (this.seqs !== undefined) this.seqs.push(seq);
+      else if (seq !== this.firstSeq + index) (this.seqs = spelledOut(index, (i) => this.firstSeq + i)).push(seq);
+      if (this.stamps !== undefined) this.stamps.push(stamp);
+      else if (stamp !== this.firstStamp) (this.stamps = spelledOut(index, () => this.firstStamp)).push(stamp);
+    }
     if (record !== undefined) (this.records ??= [])[index] = record;
     if (cost !== 0) (this.costs ??= [])[index] = cost;
   }
@@ -52,6 +65,21 @@ export class Chunk {
   costAt(index: number): number {
     return this.costs?.[index] ?? 0;
   }
+
+  seqAt(index: number): number {
+    return this.seqs === undefined ? this.firstSeq + index : this.seqs[index]!;
+  }
+
+  stampAt(index: number): number {
+    return this.stamps === undefined ? this.firstStamp : this.stamps[index]!;
+  }
+}
+
+/** An array of the first `length` values of `at`: a run's numbers, written out once they stop following the rule. */
+function spelledOut(length: number, at: (index: number) => number): number[] {
+  const values: number[] = [];
+  for (let i = 0; i < length; i++) values.push(at(i));
+  return values;
 }
 
 /**

@@ -51,7 +51,7 @@ export class RunningBatch {
 
   /** How long its first call waited in the queue, in ms. */
   get queuedMs(): number {
-    return this.startedAt - this.calls.stamps[0]!;
+    return this.startedAt - this.calls.firstStamp;
   }
 
   /** What the batch method receives beside the items; made when first asked for. */
@@ -66,14 +66,14 @@ export class RunningBatch {
 
   /** What `onBatch` is told of it once it has ended. */
   event(error: unknown): BatchEvent {
-    const { stamps, records } = this.calls;
+    const { firstStamp, stamps, records } = this.calls;
     return {
       size: this.size,
       queuedMs: this.queuedMs,
       runMs: this.runMs,
       startedAt: performance.timeOrigin + this.startedAt,
-      items: stamps.map((stamp, i) => ({
-        queuedMs: Math.max(0, this.startedAt - stamp),
+      items: Array.from({ length: this.size }, (_, i) => ({
+        queuedMs: Math.max(0, this.startedAt - (stamps?.[i] ?? firstStamp)),
         meta: records?.[i]?.meta,
       })),
       trigger: this.trigger,
