@@ -1,20 +1,21 @@
-import { keepHiddenClass } from './hidden-classes.js';
 import { BatchQueue, type Partition, type Taken } from './batch-queue.js';
-import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
+import { admit, queueFull, type Refused } from './call-intake.js';
 import {
   CallRecord,
   captured,
-  type Drain,
   newCall,
   QUEUED,
   rejection,
   RUNNING,
   SETTLED,
   type Settle,
+  watch,
 } from './call-record.js';
 import { exactNow } from './clock.js';
 import { isError, messageOf, notOneResultPerItem, plural } from './describe.js';
-import { BatchContractError, BatcherClosedError, BatchTimeoutError, QueueFullError, TimeoutError } from './errors.js';
+import { Drains } from './drains.js';
+import { BatchContractError, BatcherClosedError, BatchTimeoutError, TimeoutError } from './errors.js';
+import { keepHiddenClass } from './hidden-classes.js';
 import {
   mergeOptions,
   namedOptionError,
@@ -68,8 +69,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   /** What a batch costs, the forecast, and with `shed: true` who is refused (contract §10). */
   readonly #overload: OverloadControl;
   readonly #tally = new Tally();
-  /** Drains waiting; each for the calls made before it and the batches running then. */
-  #drains: Drain[] = [];
+  readonly #drains = new Drains();
   #warnedAboutHook = false;
 
   constructor(fn: BatchFn<I, O>, options: ResolvedOptions, name: string, thisArg?: unknown) {
@@ -92,9 +92,12 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
   /** Queues one item; the promise settles with its own result. */
   call(item: I, call?: CallOptions): Promise<O> {
     if (this.#closed)
-      return this.#refuse(new BatcherClosedError(`${this.#name} is closed and takes no new calls`), 'closed');
+      return this.#refuse({
+        reason: new BatcherClosedError(`${this.#name} is closed and takes no new calls`),
+        why: 'closed',
+      });
     if (call !== undefined || !this.#plain) return this.#callWithOptions(item, call);
-    if (this.#queue.size >= this.#options.maxQueueSize) return this.#refuseFull();
+    if (this.#queue.size >= this.#options.maxQueueSize) return this.#refuse(queueFull(this.#options, this.#name));
     // The common call: no record, nothing to check; its stamp as the timing policy dates it.
     const promise = newCall() as Promise<O>;
     this.#enqueue(this.#queue.unkeyed, 0, item, captured, this.#timing.arrive(-1), 0, undefined);
@@ -103,51 +106,23 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   /** A call with call options, or under options that check or weigh every call. */
   #callWithOptions(item: I, call: CallOptions | undefined): Promise<O> {
-    const options = this.#options;
-    let priority = 0;
-    if (call !== undefined) {
-      const problem = callOptionsProblem(call);
-      if (problem !== undefined) return this.#refuse(new TypeError(`${this.#name}: ${problem}`), 'badInput');
-      if (call.signal?.aborted) return this.#refuse(call.signal.reason, 'abort');
-      priority = call.priority ?? 0;
-    }
-    if (options.input !== undefined) {
-      const problem = options.input(item);
-      if (problem !== undefined)
-        return this.#refuse(new TypeError(`${this.#name}: the input check failed: ${problem}`), 'badInput');
-    }
-    let cost: number;
-    let key: string | number | undefined;
-    try {
-      cost = costOf(item, options, this.#name);
-      key = partitionKeyOf(item, options, this.#name);
-    } catch (error) {
-      return this.#refuse(error, 'badInput');
-    }
-    if (this.#queue.size >= options.maxQueueSize) return this.#refuseFull();
-    // A call's own timeout wins over the option; Infinity means no deadline for this call.
-    let timeout = call?.timeout ?? options.timeout;
-    if (timeout === Infinity) timeout = undefined;
-    // The exact clock is read once, and only for a deadline; else the timing policy reads
-    // what it needs (a fixed window starts at the call, contract §3).
-    let at = -1;
-    let deadlineAt = Infinity;
-    if (timeout !== undefined) {
-      at = exactNow();
-      deadlineAt = at + timeout;
-      const refusal = this.#overload.refusal(at, deadlineAt, key, cost);
-      if (refusal !== undefined) return this.#refuse(refusal, 'shed');
-    }
+    const admitted = admit(item, call, this.#options, this.#name, this.#queue.size, this.#overload);
+    if ('why' in admitted) return this.#refuse(admitted);
+    const { timeout, cost } = admitted;
     const promise = newCall() as Promise<O>;
     const settle = captured;
-    const meta = call?.meta;
+    // Only a call that can leave early, or carries a meta for onBatch, has a record.
     let record: CallRecord | undefined;
-    if (call?.signal !== undefined || timeout !== undefined || meta !== undefined || cost !== 0) {
-      record = new CallRecord(settle, cost, meta);
-      record.deadlineAt = deadlineAt;
-      if (call?.signal !== undefined || timeout !== undefined) this.#watch(record, call?.signal, timeout);
+    if (call?.signal !== undefined || timeout !== undefined || call?.meta !== undefined) {
+      record = new CallRecord(settle, cost, call?.meta);
+      record.deadlineAt = admitted.deadlineAt;
+      if (call?.signal !== undefined || timeout !== undefined) {
+        const timedOut = () => new TimeoutError(`${this.#name}: the call timed out after ${timeout} ms`);
+        watch(record, call?.signal, timeout, timedOut, this.#leave);
+      }
     }
-    this.#enqueue(this.#queue.partitionOf(key), priority, item, settle, this.#timing.arrive(at), cost, record);
+    const partition = this.#queue.partitionOf(admitted.key);
+    this.#enqueue(partition, admitted.priority, item, settle, this.#timing.arrive(admitted.at), cost, record);
     return promise;
   }
 
@@ -161,9 +136,15 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     record: CallRecord | undefined,
   ): void {
     this.#queue.add(partition, priority, item, settle, ++this.#seq, stamp, cost, record);
-    // Only these change what the pump would do: a new oldest call, a full batch, a turn to
-    // mark. (A new key's first call is the newest of all: it moves no timer.)
-    if (this.#queue.size === 1 || partition.isFull(this.#options) || this.#timing.pumpsOnArrival()) this.#pump();
+    // Only these change what the pump would do: a new oldest call, a full batch while a slot
+    // is free, a turn to mark. (A new key's first call is the newest of all: it moves no timer.)
+    if (
+      this.#queue.size === 1 ||
+      (partition.isFull(this.#options) && this.#running.size < this.#options.concurrency) ||
+      this.#timing.pumpsOnArrival()
+    ) {
+      this.#pump();
+    }
   }
 
   flush(): void {
@@ -176,12 +157,9 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     // Waits for calls (queued or running) and for batch methods still running: a method whose
     // callers have all gone still holds the model until it returns.
     if (this.#queue.size === 0 && this.#running.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const drain: Drain = { seq: this.#seq, batches: this.#running.size, resolve };
-      for (const batch of this.#running) (batch.drains ??= []).push(drain);
-      this.#drains.push(drain);
-      this.#releaseDrains();
-    });
+    const drained = this.#drains.wait(this.#seq, this.#running);
+    this.#releaseDrains();
+    return drained;
   }
 
   async close(): Promise<void> {
@@ -222,8 +200,8 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     // Queued calls keep the cost and key they arrived with; one that no longer fits any batch
     // would wait forever, so it leaves now, as it would have been refused on arrival. All of
     // them leave before the pump below, so none can be dispatched under the new budget.
-    const tooCostly = [...this.#queue.queued()].filter((call) => call.cost > options.maxBatchCost);
-    for (const call of tooCostly) {
+    for (const call of [...this.#queue.queued()]) {
+      if (call.cost <= options.maxBatchCost) continue;
       const message = `${this.#name}: the item's cost ${call.cost} is above maxBatchCost ${options.maxBatchCost} (changed by configure), so it can never fit in a batch`;
       this.#settleCall(call.settle, call.record, new RangeError(message), 'badInput');
       this.#queue.removeQueued(call);
@@ -417,8 +395,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     // One reading, so that onBatch reports the run time that 'auto' learns from.
     batch.runMs = exactNow() - batch.startedAt;
     this.#timing.auto?.finished(batch.size, batch.runMs, this.#queue.size > 0);
-    if (batch.drains !== undefined) for (const drain of batch.drains) drain.batches--;
-    batch.drains = undefined;
+    Drains.batchEnded(batch);
   }
 
   /** After a batch's callers have settled: its event, the drains, the next batch. */
@@ -443,36 +420,13 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   // ---- settling one call -----------------------------------------------------------------
 
-  #refuse(reason: unknown, why: RejectionReason): Promise<never> {
+  #refuse({ reason, why }: Refused): Promise<never> {
     this.#tally.rejections.count(why);
     return rejection(reason);
   }
 
-  #refuseFull(): Promise<never> {
-    const { maxQueueSize } = this.#options;
-    const message = `${this.#name}: the queue is full (maxQueueSize: ${maxQueueSize}); try again later`;
-    return this.#refuse(new QueueFullError(message), 'queueFull');
-  }
-
-  /** Rejects the call when its signal aborts or its deadline passes, wherever it is then. */
-  #watch(record: CallRecord, signal: AbortSignal | undefined, timeout: number | undefined): void {
-    const onAbort = (): void => this.#leave(record, signal!.reason, 'abort');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      timeout === undefined
-        ? undefined
-        : setTimeout(() => {
-            const error = new TimeoutError(`${this.#name}: the call timed out after ${timeout} ms`);
-            this.#leave(record, error, 'timeout');
-          }, timeout);
-    record.detach = () => {
-      signal?.removeEventListener('abort', onAbort);
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }
-
   /** A caller leaves early (abort, deadline); a queued call leaving may change what is due. */
-  #leave(record: CallRecord, reason: unknown, why: RejectionReason): void {
+  readonly #leave = (record: CallRecord, reason: unknown, why: RejectionReason): void => {
     if (record.state === SETTLED) return;
     const wasQueued = record.state === QUEUED;
     const batch = record.batch;
@@ -488,7 +442,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       batch.timer?.unref?.();
       this.#releaseDrains();
     }
-  }
+  };
 
   /**
    * Settles one call, once: with no `why` it resolves with `value`; with one it rejects with
@@ -519,17 +473,14 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     }
   }
 
-  /** Resolves the drains whose calls have all settled and whose batches have all ended. */
+  /** Resolves the drains that are over: no call numbered up to theirs is still pending. */
   #releaseDrains(): void {
-    if (this.#drains.length === 0) return;
+    if (!this.#drains.waiting) return;
     let pendingFrom = this.#queue.oldestSeq();
-    for (const batch of this.#running)
+    for (const batch of this.#running) {
       if (batch.live > 0 && batch.calls.minSeq < pendingFrom) pendingFrom = batch.calls.minSeq;
-    this.#drains = this.#drains.filter((drain) => {
-      if (drain.batches > 0 || pendingFrom <= drain.seq) return true;
-      drain.resolve();
-      return false;
-    });
+    }
+    this.#drains.release(pendingFrom);
   }
 }
 

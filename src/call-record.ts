@@ -46,12 +46,25 @@ export class CallRecord {
   ) {}
 }
 
-/** A `drain()` waiting for the calls made before it (sequence numbers up to `seq`) and for batches running then. */
-export interface Drain {
-  readonly seq: number;
-  /** Batches running at the time that have not ended yet. */
-  batches: number;
-  resolve(): void;
+/**
+ * Arranges for a call to leave early: `leave` is called with the signal's reason when it
+ * aborts, or with `timedOut()` when its deadline passes, wherever the call is then. The
+ * record's `detach` undoes both once the call settles.
+ */
+export function watch(
+  record: CallRecord,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  timedOut: () => unknown,
+  leave: (record: CallRecord, reason: unknown, why: 'abort' | 'timeout') => void,
+): void {
+  const onAbort = (): void => leave(record, signal!.reason, 'abort');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = timeout === undefined ? undefined : setTimeout(() => leave(record, timedOut(), 'timeout'), timeout);
+  record.detach = () => {
+    signal?.removeEventListener('abort', onAbort);
+    if (timer !== undefined) clearTimeout(timer);
+  };
 }
 
 /** The caller's promise of a new call and its settler. A shared executor, not an arrow function: no closure per call. */

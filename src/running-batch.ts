@@ -1,6 +1,6 @@
 import type { Taken } from './batch-queue.js';
 import type { BatchEvent, BatchTrigger, ResolvedOptions } from './options.js';
-import type { Drain } from './call-record.js';
+import type { Drain } from './drains.js';
 import type { BatchContext } from './types.js';
 
 /**

@@ -1,0 +1,79 @@
+import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
+import { exactNow } from './clock.js';
+import { QueueFullError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { OverloadControl } from './overload.js';
+import type { CallOptions, RejectionReason } from './types.js';
+
+/** A call that passed its checks: where it queues, and what it needs watched. */
+export interface Admitted {
+  readonly priority: number;
+  readonly cost: number;
+  readonly key: string | number | undefined;
+  /** Its deadline in ms from `at`, or undefined for none. */
+  readonly timeout: number | undefined;
+  /** When it arrived on the exact clock, read only for a deadline; else -1. */
+  readonly at: number;
+  /** `at + timeout`, or Infinity. */
+  readonly deadlineAt: number;
+}
+
+/** A call refused before it queues: the reason it rejects with, and how it is counted. */
+export interface Refused {
+  readonly reason: unknown;
+  readonly why: RejectionReason;
+}
+
+/**
+ * The checks of a call with call options, or under options that check or weigh every call
+ * (`input`, `cost`, `partitionBy`, `timeout`), in the contract's order: the call options, an
+ * aborted signal, the input check, cost and key, a full queue, then, for a call with a
+ * deadline, whether it is shed on arrival (contract §10). A plain call skips all of it.
+ */
+export function admit(
+  item: unknown,
+  call: CallOptions | undefined,
+  options: ResolvedOptions,
+  name: string,
+  queued: number,
+  overload: OverloadControl,
+): Admitted | Refused {
+  let priority = 0;
+  if (call !== undefined) {
+    const problem = callOptionsProblem(call);
+    if (problem !== undefined) return { reason: new TypeError(`${name}: ${problem}`), why: 'badInput' };
+    if (call.signal?.aborted) return { reason: call.signal.reason, why: 'abort' };
+    priority = call.priority ?? 0;
+  }
+  if (options.input !== undefined) {
+    const problem = options.input(item);
+    if (problem !== undefined)
+      return { reason: new TypeError(`${name}: the input check failed: ${problem}`), why: 'badInput' };
+  }
+  let cost: number;
+  let key: string | number | undefined;
+  try {
+    cost = costOf(item, options, name);
+    key = partitionKeyOf(item, options, name);
+  } catch (error) {
+    return { reason: error, why: 'badInput' };
+  }
+  if (queued >= options.maxQueueSize) return queueFull(options, name);
+  // A call's own timeout wins over the option; Infinity means no deadline for this call.
+  let timeout = call?.timeout ?? options.timeout;
+  if (timeout === Infinity) timeout = undefined;
+  // The exact clock is read once, and only for a deadline; else the timing policy reads what
+  // it needs (a fixed window starts at the call, contract §3).
+  if (timeout === undefined) return { priority, cost, key, timeout, at: -1, deadlineAt: Infinity };
+  const at = exactNow();
+  const deadlineAt = at + timeout;
+  const refusal = overload.refusal(at, deadlineAt, key, cost);
+  if (refusal !== undefined) return { reason: refusal, why: 'shed' };
+  return { priority, cost, key, timeout, at, deadlineAt };
+}
+
+/** The refusal of a call that finds the queue at `maxQueueSize`. */
+export function queueFull(options: ResolvedOptions, name: string): Refused {
+  const message = `${name}: the queue is full (maxQueueSize: ${options.maxQueueSize}); try again later`;
+  return { reason: new QueueFullError(message), why: 'queueFull' };
+}

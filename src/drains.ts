@@ -1,0 +1,49 @@
+import type { RunningBatch } from './running-batch.js';
+
+/** A `drain()` waiting for the calls made before it (numbered up to `seq`) and for batches running then. */
+export interface Drain {
+  readonly seq: number;
+  /** Batches running at the time that have not ended yet. */
+  batches: number;
+  resolve(): void;
+}
+
+/**
+ * contract §7 `drain()`: what drains wait for. Calls are numbered in arrival order, so a
+ * drain needs no list of its calls: it is over once no call numbered up to its own is still
+ * pending and the batches running when it began have ended.
+ */
+export class Drains {
+  #waiting: Drain[] = [];
+
+  /** A drain of the calls numbered up to `seq` and of the batches in `running`. */
+  wait(seq: number, running: Iterable<RunningBatch>): Promise<void> {
+    return new Promise((resolve) => {
+      const drain: Drain = { seq, batches: 0, resolve };
+      for (const batch of running) {
+        drain.batches++;
+        (batch.drains ??= []).push(drain);
+      }
+      this.#waiting.push(drain);
+    });
+  }
+
+  /** A batch ended (returned, failed or timed out): the drains that waited for it wait no more. */
+  static batchEnded(batch: RunningBatch): void {
+    if (batch.drains !== undefined) for (const drain of batch.drains) drain.batches--;
+    batch.drains = undefined;
+  }
+
+  get waiting(): boolean {
+    return this.#waiting.length > 0;
+  }
+
+  /** Resolves the drains that are over, given the lowest number of a call still pending. */
+  release(pendingFrom: number): void {
+    this.#waiting = this.#waiting.filter((drain) => {
+      if (drain.batches > 0 || pendingFrom <= drain.seq) return true;
+      drain.resolve();
+      return false;
+    });
+  }
+}
