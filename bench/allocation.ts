@@ -8,8 +8,11 @@
 //   the Promise.all that waits for them, the same for every contender).
 // Closed loop: 64 callers each awaiting its result and calling again; everything per call.
 // (The floor has no closed-loop form: it only fires on full batches.)
+// Live: the heap that ITEMS pending calls hold (after a forced collection, before any has
+// settled), per call: what every scavenge copies while they wait, and the main cost of a
+// garbage collector's share of bulk profiles.
 import { PerformanceObserver } from 'node:perf_hooks';
-import { contenders, source } from './contenders.js';
+import { contenders, source, type Load } from './contenders.js';
 import { median, round, table } from './stats.js';
 import { bulk, closedLoop, type Meter } from './workloads.js';
 
@@ -35,18 +38,32 @@ async function withoutCollections<T>(measure: () => Promise<T>): Promise<T | und
 /** Bytes on the JavaScript heap. */
 const heap: Meter = () => process.memoryUsage().heapUsed;
 
+/** Bytes that `items` pending calls keep alive: made in one tick, measured after a forced collection, before any settles. */
+async function livePerPendingCall(load: Load, items: number): Promise<number> {
+  const promises = new Array<Promise<unknown>>(items);
+  globalThis.gc!();
+  const before = heap();
+  for (let i = 0; i < items; i++) promises[i] = load(i);
+  globalThis.gc!(); // synchronous: no batch has returned, so every call is still pending
+  const live = (heap() - before) / items;
+  await Promise.all(promises);
+  return live;
+}
+
 interface Phases {
   call: number;
   settle: number;
   /** NaN for the floor. */
   closed: number;
+  live: number;
 }
 
 /** One sample, or undefined when a collection ran while it was measured. */
 async function sample(name: string): Promise<Phases | undefined> {
   const bulkPhases = await withoutCollections(() => bulk(contenders[name]!(), ITEMS, heap));
   const closed = name === 'floor' ? NaN : await withoutCollections(() => closedLoop(contenders[name]!(), ITEMS, heap));
-  return bulkPhases === undefined || closed === undefined ? undefined : { ...bulkPhases, closed };
+  const live = await livePerPendingCall(contenders[name]!(), ITEMS);
+  return bulkPhases === undefined || closed === undefined ? undefined : { ...bulkPhases, closed, live };
 }
 
 async function main(): Promise<void> {
@@ -66,13 +83,17 @@ async function main(): Promise<void> {
   const rows = NAMES.map((name) => {
     const of = (phase: keyof Phases) => round(median(samples[name]!.map((s) => s[phase])), 0);
     const closed = name === 'floor' ? '-' : of('closed');
-    return [name, of('call'), of('settle'), of('call') + of('settle'), closed, samples[name]!.length];
+    return [name, of('call'), of('settle'), of('call') + of('settle'), closed, of('live'), samples[name]!.length];
   });
-  console.log(table(['library', 'bulk: call', 'bulk: settle', 'bulk: total', 'closed loop', 'samples'], rows));
+  console.log(
+    table(['library', 'bulk: call', 'bulk: settle', 'bulk: total', 'closed loop', 'live/pending', 'samples'], rows),
+  );
   const ours = rows[0]!;
   const dataloader = rows[1]!;
+  const floor = rows[2]!;
+  console.log(`\nlive: bytes_per_pending_call=${ours[5]} dataloader=${dataloader[5]} floor=${floor[5]}`);
   console.log(
-    `\nallocation: bulk_bytes_per_item=${ours[3]} dataloader_bulk=${dataloader[3]} closed_bytes_per_item=${ours[4]} dataloader_closed=${dataloader[4]}`,
+    `allocation: bulk_bytes_per_item=${ours[3]} dataloader_bulk=${dataloader[3]} closed_bytes_per_item=${ours[4]} dataloader_closed=${dataloader[4]}`,
   );
 }
 
