@@ -287,12 +287,23 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
       result = rejection(error);
     }
     // Always settle in a later microtask, so a synchronous method cannot re-enter the pump.
-    Promise.resolve(result)
-      .then(
-        (value) => this.#complete(batch, value),
-        (error: unknown) => this.#fail(batch, error, 'batchError'),
-      )
-      .catch((error: unknown) => this.#settleAbandoned(batch, error));
+    // Each handler guards itself (no `.catch` link: one promise less per batch).
+    Promise.resolve(result).then(
+      (value) => {
+        try {
+          this.#complete(batch, value);
+        } catch (error) {
+          this.#settleAbandoned(batch, error);
+        }
+      },
+      (error: unknown) => {
+        try {
+          this.#fail(batch, error, 'batchError');
+        } catch (failure) {
+          this.#settleAbandoned(batch, failure);
+        }
+      },
+    );
   }
 
   /** The next batch of a partition; with `shed`, the calls that cannot make their deadline are told so instead. */
