@@ -339,18 +339,21 @@ export class BatchQueue {
   remove(record: CallRecord): void {
     const partition = record.partition!;
     record.partition = undefined;
-    partition.remove(record.cost);
-    this.size--;
-    this.#forgetIfEmpty(partition);
+    this.#countOut(partition, record.cost);
   }
 
   /** Takes out a queued call seen through `queued()`; its caller is the engine's business. */
   removeQueued(call: QueuedCall): void {
     if (call.record !== undefined) call.record.partition = undefined;
     call.tombstone();
-    call.partition.remove(call.cost);
+    this.#countOut(call.partition, call.cost);
+  }
+
+  /** A call of `partition` left before its batch: out of the counts, and the key forgotten if it emptied. */
+  #countOut(partition: Partition, cost: number): void {
+    partition.remove(cost);
     this.size--;
-    this.#forgetIfEmpty(call.partition);
+    this.#forgetIfEmpty(partition);
   }
 
   /** Takes the next batch from a partition. */

@@ -1,4 +1,3 @@
-import { keepHiddenClass } from './hidden-classes.js';
 import { Batcher, type BatchFn } from './batcher.js';
 import { describeValue, messageOf } from './describe.js';
 import {
@@ -351,8 +350,3 @@ function article(word: string): string {
 function isStandardContext(value: unknown): value is DecoratorContext {
   return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
 }
-
-// A per-item function of `batched()` with its controls on it, never called: its hidden class
-// (a function's with five properties added) then outlives the functions users make and drop
-// (see hidden-classes.ts).
-keepHiddenClass(batched(() => [], { delay: 0 }));

@@ -81,7 +81,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#timingHost = {
       queue: this.#queue,
       lastSeq: () => this.#seq,
-      slotFree: () => this.#running.size < this.#options.concurrency,
+      slotFree: () => this.#slotFree(),
       pump: () => this.#pump(),
     };
     this.#timing = timingFor(options, this.#timingHost);
@@ -140,7 +140,7 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     // is free, a turn to mark. (A new key's first call is the newest of all: it moves no timer.)
     if (
       this.#queue.size === 1 ||
-      (partition.isFull(this.#options) && this.#running.size < this.#options.concurrency) ||
+      (partition.isFull(this.#options) && this.#slotFree()) ||
       this.#timing.pumpsOnArrival()
     ) {
       this.#pump();
@@ -212,19 +212,28 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
 
   // ---- when a batch goes ----------------------------------------------------------------
 
-  /** contract §3: a partition's batch goes when full, flushed, closing, or when its timing says so. */
-  readonly #isDue = (partition: Partition): boolean =>
-    this.#closed ||
-    partition.isFull(this.#options) ||
-    partition.oldestSeq() <= this.#flushedSeq ||
-    this.#timing.isDue(partition);
+  /**
+   * contract §3 and §10: why a partition's batch may go now (full, closing, flushed, or its
+   * timing's reason), or undefined while it waits.
+   */
+  #dueTrigger(partition: Partition): BatchTrigger | undefined {
+    if (partition.isFull(this.#options)) return 'full';
+    if (this.#closed) return 'close';
+    if (partition.oldestSeq() <= this.#flushedSeq) return 'flush';
+    return this.#timing.isDue(partition) ? this.#timing.trigger : undefined;
+  }
+
+  readonly #isDue = (partition: Partition): boolean => this.#dueTrigger(partition) !== undefined;
 
   readonly #isFull = (partition: Partition): boolean => partition.isFull(this.#options);
 
+  #slotFree(): boolean {
+    return this.#running.size < this.#options.concurrency;
+  }
+
   /** Dispatches every batch that is due while slots are free, then lets the timing arm its wake-up. */
   #pump(): void {
-    const { concurrency } = this.#options;
-    while (this.#running.size < concurrency && this.#queue.size > 0) {
+    while (this.#slotFree() && this.#queue.size > 0) {
       // Of the due partitions, the one that has waited longest goes first.
       let partition = this.#queue.oldest(this.#isDue);
       if (partition === undefined) break;
@@ -241,25 +250,21 @@ export class Batcher<I, O> implements BatcherControls<I, O> {
     this.#timing.arm();
   }
 
-  /** 'auto' only: a batch that could go now waits a turn for company when its policy says so. */
+  /**
+   * 'auto' only: a batch that is due only by its timing (not full, closing or flushed) waits a
+   * turn for company when its policy says so.
+   */
   #waitsForCompany(partition: Partition): boolean {
-    if (this.#timing.auto === undefined || this.#closed || partition.isFull(this.#options)) return false;
-    return partition.oldestSeq() > this.#flushedSeq && this.#timing.waitsForCompany(partition.oldestStamp());
-  }
-
-  /** Why the partition's batch leaves now (contract §10): asked before it is taken. */
-  #triggerOf(partition: Partition): BatchTrigger {
-    if (partition.isFull(this.#options)) return 'full';
-    if (this.#closed) return 'close';
-    if (partition.oldestSeq() <= this.#flushedSeq) return 'flush';
-    return this.#timing.trigger;
+    if (this.#timing.auto === undefined || this.#dueTrigger(partition) !== this.#timing.trigger) return false;
+    return this.#timing.waitsForCompany(partition.oldestStamp());
   }
 
   // ---- running a batch -------------------------------------------------------------------
 
   #dispatch(partition: Partition): void {
     const options = this.#options;
-    const trigger = this.#triggerOf(partition);
+    // The pump takes only a due partition (by #isDue, or full), so it has a trigger.
+    const trigger = this.#dueTrigger(partition)!;
     const startedAt = exactNow();
     const calls = this.#take(partition, startedAt);
     const size = calls.items.length;

@@ -35,7 +35,8 @@ export class RunningBatch {
   drains: Drain[] | undefined = undefined;
   /** Its calls, counted when it left: the method may empty the items array it was given. */
   readonly size: number;
-  #context: LazyBatchContext | undefined = undefined;
+  /** What the batch method receives beside the items. */
+  readonly context = new LazyBatchContext();
 
   constructor(
     readonly calls: Taken,
@@ -52,11 +53,6 @@ export class RunningBatch {
   /** How long its first call waited in the queue, in ms. */
   get queuedMs(): number {
     return this.startedAt - this.calls.firstStamp;
-  }
-
-  /** What the batch method receives beside the items; made when first asked for. */
-  get context(): LazyBatchContext {
-    return (this.#context ??= new LazyBatchContext());
   }
 
   /** Lets a method that still runs stop early: its callers have all gone, or it timed out. */
