@@ -133,10 +133,7 @@ export class Lane {
       }
       this.first++; // used up: the next call starts a new chunk
     }
-    if (this.first > 0) {
-      this.chunks = [];
-      this.first = 0;
-    }
+    if (this.first > 0) this.#compact(); // every chunk used up: start afresh
     return undefined;
   }
 
@@ -145,10 +142,7 @@ export class Lane {
     if (this.chunks[this.first] !== chunk) return;
     this.first++;
     // Never fill a chunk behind the front: its arrays belong to a batch now.
-    if (this.first === this.chunks.length) {
-      this.chunks = [];
-      this.first = 0;
-    }
+    if (this.first === this.chunks.length) this.#compact();
   }
 
   /** Every chunk queued, front first. */
@@ -156,6 +150,7 @@ export class Lane {
     return this.chunks.slice(this.first);
   }
 
+  /** Drops the chunks behind the front. */
   #compact(): void {
     this.chunks = this.chunks.slice(this.first);
     this.first = 0;
