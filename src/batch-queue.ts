@@ -441,4 +441,5 @@ export class BatchQueue {
 const keptQueue = new BatchQueue();
 keptQueue.unkeyed.cost = 0.5;
 keepHiddenClass(keptQueue);
+keepHiddenClass(keptQueue.unkeyed);
 keepHiddenClass(Object.assign(new TakenBuilder(), { cost: 0.5 }));

@@ -21,3 +21,8 @@ const kept: object[] = [];
 export function keepHiddenClass(instance: object): void {
   kept.push(instance);
 }
+
+/** The instances kept, for the test that checks they share the maps of instances in use. */
+export function keptInstances(): readonly object[] {
+  return kept;
+}
