@@ -1,6 +1,7 @@
 import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
+import { CallRecord, type Settle, watch } from './call-record.js';
 import { exactNow } from './clock.js';
-import { QueueFullError } from './errors.js';
+import { QueueFullError, TimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { OverloadControl } from './overload.js';
 import type { CallOptions, RejectionReason } from './types.js';
@@ -76,4 +77,38 @@ export function admit(
 export function queueFull(options: ResolvedOptions, name: string): Refused {
   const message = `${name}: the queue is full (maxQueueSize: ${options.maxQueueSize}); try again later`;
   return { reason: new QueueFullError(message), why: 'queueFull' };
+}
+
+/** Whether options make every call go through `admit` (a check, a cost, a key or a deadline per call). */
+export function checksEveryCall(options: ResolvedOptions): boolean {
+  return (
+    options.input !== undefined ||
+    options.cost !== undefined ||
+    options.partitionBy !== undefined ||
+    options.timeout !== undefined
+  );
+}
+
+/**
+ * The record of an admitted call that can leave early (a signal, a deadline) or carries a
+ * `meta` for onBatch, watched from now on: `leave` is called when it aborts or times out.
+ * Undefined for a call that needs none: most calls have no record at all.
+ */
+export function recordFor(
+  settle: Settle,
+  call: CallOptions | undefined,
+  admitted: Admitted,
+  name: string,
+  leave: (record: CallRecord, reason: unknown, why: RejectionReason) => void,
+): CallRecord | undefined {
+  const signal = call?.signal;
+  const { timeout } = admitted;
+  if (signal === undefined && timeout === undefined && call?.meta === undefined) return undefined;
+  const record = new CallRecord(settle, admitted.cost, call?.meta);
+  record.deadlineAt = admitted.deadlineAt;
+  if (signal !== undefined || timeout !== undefined) {
+    const timedOut = () => new TimeoutError(`${name}: the call timed out after ${timeout} ms`);
+    watch(record, signal, timeout, timedOut, leave);
+  }
+  return record;
 }

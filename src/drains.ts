@@ -1,3 +1,4 @@
+import type { BatchQueue } from './batch-queue.js';
 import type { RunningBatch } from './running-batch.js';
 
 /** A `drain()` waiting for the calls made before it (numbered up to `seq`) and for batches running then. */
@@ -34,12 +35,16 @@ export class Drains {
     batch.drains = undefined;
   }
 
-  get waiting(): boolean {
-    return this.#waiting.length > 0;
-  }
-
-  /** Resolves the drains that are over, given the lowest number of a call still pending. */
-  release(pendingFrom: number): void {
+  /**
+   * Resolves the drains that are over: no call numbered up to theirs is still pending, that is
+   * queued (`queue`) or waiting in a batch that runs.
+   */
+  release(queue: BatchQueue, running: Iterable<RunningBatch>): void {
+    if (this.#waiting.length === 0) return;
+    let pendingFrom = queue.oldestSeq();
+    for (const batch of running) {
+      if (batch.live > 0 && batch.calls.minSeq < pendingFrom) pendingFrom = batch.calls.minSeq;
+    }
     this.#waiting = this.#waiting.filter((drain) => {
       if (drain.batches > 0 || pendingFrom <= drain.seq) return true;
       drain.resolve();

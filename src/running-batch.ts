@@ -55,6 +55,18 @@ export class RunningBatch {
     return this.startedAt - this.calls.firstStamp;
   }
 
+  /**
+   * A caller left early (abort, deadline). Once none is left the method may stop early: its
+   * signal aborts, and its batchTimeout, which may still free the slot, no longer keeps the
+   * process alive. Whether that caller was the last.
+   */
+  callerLeft(reason: unknown): boolean {
+    if (--this.live > 0 || this.done) return false;
+    this.abort(reason);
+    this.timer?.unref?.();
+    return true;
+  }
+
   /** Lets a method that still runs stop early: its callers have all gone, or it timed out. */
   abort(reason: unknown): void {
     LazyBatchContext.abort(this.context, reason);
