@@ -7,10 +7,10 @@ import { Drains } from './drains.js';
 import { BatchContractError, BatchTimeoutError } from './errors.js';
 import type { BatchTrigger, ResolvedOptions } from './options.js';
 import type { OverloadControl } from './overload.js';
-import { REJECTED, rejected, resultAt, takeRejectedError, wrongShape } from './results.js';
+import { settleResult, wrongShape } from './results.js';
 import { RunningBatch } from './running-batch.js';
 import { warn } from './runtime.js';
-import { rejectRest, settleCall } from './settle.js';
+import { rejectRest } from './settle.js';
 import type { Tally } from './tally.js';
 import type { BatchContext, RejectionReason } from './types.js';
 
@@ -114,9 +114,7 @@ export class Dispatcher<I, O> {
     for (let i = 0; i < batch.size; i++, batch.fannedOut = i) {
       const record = records?.[i];
       if (record !== undefined && record.state === SETTLED) continue; // its caller left; the result is dropped
-      const result = resultAt(results as unknown[], i, this.name, output);
-      if (result !== REJECTED) settleCall(this.tally, settlers[i]!, record, result);
-      else settleCall(this.tally, settlers[i]!, record, takeRejectedError(), rejected.why);
+      settleResult(this.tally, settlers[i]!, record, results as unknown[], i, this.name, output);
     }
     this.#ended(batch, undefined);
   }

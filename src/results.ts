@@ -1,16 +1,8 @@
+import type { CallRecord, Settle } from './call-record.js';
 import { isError, messageOf, notOneResultPerItem, plural } from './describe.js';
 import { BatchContractError } from './errors.js';
-import type { RejectionReason } from './types.js';
-
-/**
- * What `resultAt` returns for a result slot that rejects its caller; `rejected` then says with
- * what. Told apart by identity, not `instanceof`: a result may be a proxy whose every trap
- * throws. (One shared record, read right after, as `captured` is: no object per rejection.)
- */
-export const REJECTED: unique symbol = Symbol('rejected');
-
-/** The reason of the last slot `resultAt` found rejecting, and how it is counted. */
-export const rejected: { error: unknown; why: RejectionReason } = { error: undefined, why: 'contract' };
+import { settleCall } from './settle.js';
+import type { Tally } from './tally.js';
 
 /**
  * contract §4: the error that fails the whole batch when its method did not return one
@@ -25,38 +17,29 @@ export function wrongShape(results: unknown, size: number, name: string): BatchC
 }
 
 /**
- * contract §4: what result `i` settles its caller with: the result, or REJECTED when it is an
- * `Error` (that caller rejects with it), fails the `output` check, or cannot be read (a getter
- * or proxy that throws).
+ * contract §4: settles the caller of result `i` with it, or rejects that caller when the
+ * result is an `Error`, fails the `output` check, or cannot be read (a getter or proxy that
+ * throws). Nothing here inspects the result beyond that: it may be a proxy whose every trap throws.
  */
-export function resultAt(
+export function settleResult(
+  tally: Tally,
+  settle: Settle,
+  record: CallRecord | undefined,
   results: readonly unknown[],
   i: number,
   name: string,
   output: ((result: unknown) => string | undefined) | undefined,
-): unknown {
+): void {
   let result: unknown;
   try {
     result = results[i];
   } catch (cause) {
     const error = new BatchContractError(`${name}: reading result ${i} threw: ${messageOf(cause)}`, { cause });
-    return reject(error, 'contract');
+    return settleCall(tally, settle, record, error, 'contract');
   }
-  if (isError(result)) return reject(result, 'resultError');
+  if (isError(result)) return settleCall(tally, settle, record, result, 'resultError');
   const problem = output?.(result);
-  if (problem === undefined) return result;
-  return reject(new BatchContractError(`${name}: result ${i} failed the output check: ${problem}`), 'contract');
-}
-
-/** The error of the last rejecting slot, let go of here so that the record keeps nothing alive. */
-export function takeRejectedError(): unknown {
-  const { error } = rejected;
-  rejected.error = undefined;
-  return error;
-}
-
-function reject(error: unknown, why: RejectionReason): typeof REJECTED {
-  rejected.error = error;
-  rejected.why = why;
-  return REJECTED;
+  if (problem === undefined) return settleCall(tally, settle, record, result);
+  const error = new BatchContractError(`${name}: result ${i} failed the output check: ${problem}`);
+  settleCall(tally, settle, record, error, 'contract');
 }

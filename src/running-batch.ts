@@ -29,7 +29,7 @@ export class RunningBatch {
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** How long the method ran, in ms, until it settled or `batchTimeout` fired; set when the batch ends. */
   runMs = 0;
-  /** Callers before this index have been settled by the fan-out (see `Batcher#settleAbandoned`). */
+  /** Callers before this index have been settled by the fan-out (see `Dispatcher#settleAbandoned`). */
   fannedOut = 0;
   /** Drains waiting for the method to return; set only while someone drains. */
   drains: Drain[] | undefined = undefined;
