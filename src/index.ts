@@ -30,3 +30,5 @@ export {
   TimeoutError,
 } from './errors.js';
 export { OPTIONS_METADATA_KEY } from './reflection.js';
+export { timeLeft } from './time-left.js';
+export type { RequestHeaders } from './time-left.js';
