@@ -4,7 +4,7 @@
 //   for i in 1 2 3; do curl -s localhost:3000/predict -H 'content-type: application/json' -d '{"features":[1,2,3,4]}' & done
 // and press Ctrl-C while they wait: they are answered at once, then the process exits.
 import { batcherOf } from 'batched-fn';
-import { buildApp, closeApp } from './fastify-server.js';
+import { buildApp, closeApp, Rotation } from './fastify-server.js';
 import { Classifier } from './model.js';
 import { numberFromEnv, portFromEnv } from './env.js';
 import { closeOnSignal } from './shutdown.js';
@@ -15,8 +15,9 @@ async function main(): Promise<void> {
   // A long batching window (1 s unless BATCH_DELAY_MS says otherwise), so there is something to watch.
   const delay = numberFromEnv('BATCH_DELAY_MS', 1_000, 'a number >= 0', (ms) => Number.isFinite(ms) && ms >= 0);
   // A request may wait the whole window, so its deadline moves with it.
-  batcher.configure({ delay, timeout: delay + 2_000 });
-  const app = buildApp(model);
+  const deadlineMs = delay + 2_000;
+  batcher.configure({ delay, timeout: deadlineMs });
+  const app = buildApp(model, new Rotation(), deadlineMs);
   const url = await app.listen({ host: '127.0.0.1', port: portFromEnv() });
   console.log(`listening on ${url}`);
 
