@@ -60,8 +60,9 @@ export function haproxyConfig({ port, replicas, deadlineMs, maxconn, statsSocket
     '  option httpchk GET /ready',
     '  http-check expect status 200',
     '  # The agent (examples/haproxy/agent.ts) sets the weight from the forecast, never below 10%,',
-    '  # and says `drain` when the replica got SIGTERM.',
-    `  default-server check inter 250ms fall 2 rise 2 agent-check agent-inter 250ms maxconn ${maxconn}`,
+    '  # and says `drain` when the replica got SIGTERM. The agent gives a share of `weight`,',
+    '  # which must leave room for it: a share of the default weight, 1, rounds down to 0 (drain).',
+    `  default-server check inter 250ms fall 2 rise 2 agent-check agent-inter 250ms weight 100 maxconn ${maxconn}`,
     ...servers,
     '',
   ].join('\n');
