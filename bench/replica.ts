@@ -16,7 +16,7 @@ import { DEFAULT_SHAPE, Mlp, seededFloats } from './model.js';
 import { percentile } from './stats.js';
 
 export const SIM_A = Number(process.env.SIM_A ?? 40);
-export const SIM_B = Number(process.env.SIM_B ?? 2);
+export const SIM_B = Number(process.env.SIM_B ?? 4);
 export const MAX_BATCH = 32;
 const READY_MAX_WAIT_MS = Number(process.env.READY_MAX_WAIT_MS ?? 75);
 

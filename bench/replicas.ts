@@ -12,8 +12,9 @@
 // every replica. Then the demo's real model (CPU), one replica, loaded directly and behind
 // HAProxy with the balancer's queue as admission (maxconn REAL_MAXCONN), at 0.5x and 1.5x of
 // its HTTP capacity. Needs HAProxy: bash scripts/install-haproxy.sh.
-//   npm run bench:replicas     SECONDS (8), DEADLINE_MS (300), SIM_A (40), SIM_B (2),
-//                              REAL_DEADLINE_MS (150), REAL_MAXCONN (32), REAL=0 skips the real model
+//   npm run bench:replicas     SECONDS (8), DEADLINE_MS (450), SIM_A (40), SIM_B (4), MAXCONN (64),
+//                              REAL_DEADLINE_MS (150), REAL_MAXCONN (64), REAL=0 skips the real model,
+//                              POINTS (0.5x,1.5x,3x,kill,restart) runs only those (the last line needs them all)
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,12 +28,12 @@ import type { LoadOrder, LoadReport } from './replicas-load.js';
 import { round, table } from './stats.js';
 
 const SECONDS = Number(process.env.SECONDS ?? 8);
-const DEADLINE_MS = Number(process.env.DEADLINE_MS ?? 300);
+const DEADLINE_MS = Number(process.env.DEADLINE_MS ?? 450);
 const REPLICAS = 3;
-const MAXCONN = 64;
+const MAXCONN = Number(process.env.MAXCONN ?? 64);
 const REAL = process.env.REAL !== '0';
 const REAL_DEADLINE_MS = Number(process.env.REAL_DEADLINE_MS ?? 150);
-const REAL_MAXCONN = Number(process.env.REAL_MAXCONN ?? 32);
+const REAL_MAXCONN = Number(process.env.REAL_MAXCONN ?? 64);
 /** Items per second one replica serves at full batches. */
 const PER_REPLICA = (MAX_BATCH * 1_000) / (SIM_A + SIM_B * MAX_BATCH);
 const SEED = 26;
@@ -324,8 +325,9 @@ async function main(): Promise<void> {
     ['kill', 0.8],
     ['restart', 0.5],
   ];
+  const only = process.env.POINTS?.split(',');
   const outcomes: Outcome[] = [];
-  for (const [point, load] of points) {
+  for (const [point, load] of points.filter(([point]) => only === undefined || only.includes(point))) {
     for (const setup of SETUPS) {
       const result = await simPoint(setup, point, load);
       outcomes.push(result);
@@ -355,6 +357,7 @@ async function main(): Promise<void> {
       `\nthe real model, one replica (deadline ${REAL_DEADLINE_MS} ms, HAProxy maxconn ${REAL_MAXCONN}):\n${table(header, real.map(row))}`,
     );
 
+  if (outcomes.length < 2 * points.length) return; // the last line needs every point
   writeChart(outcomes);
   const of = (setup: string, point: string) => outcomes.find((o) => o.setup === setup && o.point === point)!;
   const mine = outcomes.filter((o) => o.setup === 'recommended');
