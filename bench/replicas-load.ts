@@ -3,7 +3,7 @@
 // keep-alive connections as a client pool would use. For every request it reports when it was
 // due (ms from the start), its HTTP status (0 for a connection reset or any other socket error)
 // and its latency counted from when it was due, so time in the balancer, in sockets and in a
-// lagging generator all count. It ends with its CPU time as a share of one core.
+// lagging generator all count; a request unanswered 15 s after the last was due is status -1. It ends with its CPU time as a share of one core.
 import { Agent, request } from 'node:http';
 import { seededRandom } from './open-loop.js';
 
@@ -34,13 +34,22 @@ function run({ url, rate, seconds, seed }: LoadOrder): Promise<LoadReport> {
   let outstanding = 0;
   let scheduling = true;
   return new Promise((resolve) => {
+    let finished = false;
     const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(giveUp);
+      // A request with no answer 15 s after the last was due is reported as status -1: lost.
+      for (const dueAt of waiting) answered(dueAt, -1);
       const cpu = process.cpuUsage(cpuBefore);
       report.generatorCpu = (cpu.user + cpu.system) / 1_000 / (performance.now() - start);
       agent.destroy();
       resolve(report);
     };
+    const waiting = new Set<number>();
+    const giveUp = setTimeout(finish, seconds * 1_000 + 15_000);
     const answered = (dueAt: number, status: number) => {
+      if (!waiting.delete(dueAt)) return; // answered after the give-up: already counted
       report.due.push(dueAt - start);
       report.status.push(status);
       report.latency.push(performance.now() - dueAt);
@@ -48,6 +57,7 @@ function run({ url, rate, seconds, seed }: LoadOrder): Promise<LoadReport> {
     };
     const fire = (dueAt: number) => {
       outstanding++;
+      waiting.add(dueAt);
       const req = request(
         { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent },
         (res) => {

@@ -40,7 +40,7 @@ const SEED = 26;
 
 interface Setup {
   name: string;
-  config(options: HaproxyOptions): string;
+  config: (options: HaproxyOptions) => string;
 }
 
 /** Replaces each `[from, to]` in `text`, and fails if one is missing (the recommended config changed). */
