@@ -264,15 +264,15 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
     if (calls.items.length > 0) this.#dispatcher.run(calls, this.#options, startedAt, trigger); // else all were shed
   }
 
-  /** The next batch of a partition; with `shed`, the calls that cannot make their deadline are told so instead. */
+  /** The next batch of a partition; with `shed`, the calls that cannot make their deadline (or whose deadline passed) are told so instead. */
   #take(partition: Partition, at: number): Taken {
     const formed = this.#overload.formBatch(partition, at);
     if (formed === undefined) return this.#queue.take(partition, this.#options);
-    for (const { record, error } of formed.shed) {
-      settleCall(this.#tally, record.settle, record, error, 'shed');
+    for (const { record, error, why } of formed.left) {
+      settleCall(this.#tally, record.settle, record, error, why);
       this.#queue.remove(record);
     }
-    if (formed.shed.length > 0) this.#releaseDrains();
+    if (formed.left.length > 0) this.#releaseDrains();
     return formed.taken;
   }
 

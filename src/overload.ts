@@ -1,12 +1,12 @@
 import type { BatchQueue, Partition, Taken } from './batch-queue.js';
 import type { CallRecord } from './call-record.js';
 import { exactNow } from './clock.js';
-import { OverloadedError } from './errors.js';
+import { OverloadedError, TimeoutError } from './errors.js';
 import { forecastAnswerAt, type ForecastState } from './forecast.js';
 import { LatencyModel } from './latency-model.js';
 import type { ResolvedOptions } from './options.js';
-import { ShedPolicy, type ShedVerdict } from './shed-policy.js';
-import type { BatcherStats } from './types.js';
+import { SHED_MARGIN_MS, ShedPolicy, type ShedVerdict } from './shed-policy.js';
+import type { BatcherStats, RejectionReason } from './types.js';
 
 /**
  * Contract §10 as the engine sees it: the latency model every batcher keeps, the forecast it
@@ -48,20 +48,26 @@ export class OverloadControl {
   /** On arrival at `at`: the error for a call that would miss its deadline, or undefined to queue it. */
   refusal(at: number, deadlineAt: number, key: unknown, cost: number): OverloadedError | undefined {
     if (this.#shed === undefined) return undefined;
+    const options = this.#options;
     const answerAt = forecastAnswerAt(this.#state(at), this.#queue, key, cost);
     const verdict = this.#shed.onArrival(at, answerAt, deadlineAt);
-    return verdict === undefined ? undefined : this.#overloaded('on arrival: it would be answered', verdict);
+    if (verdict === undefined) return undefined;
+    // On arrival the time left is the call's whole timeout: if its own run cannot fit, no retry can.
+    const aloneMs = this.#state(at).windowMs + this.#latency.predict(options.cost === undefined ? 1 : cost)!;
+    return this.#overloaded('on arrival: it would be answered', verdict, aloneMs);
   }
 
   /**
    * The next batch of `partition`, formed at `at`, with the items that cannot make their
    * deadline left out and what each is told; undefined when nothing is shed (no `shed`, or no
-   * prediction yet): the engine then takes the batch as usual.
+   * prediction yet): the engine then takes the batch as usual. An item whose deadline has
+   * already passed (its timer is late: the event loop was busy) is told `TimeoutError`, not
+   * that it was shed: a server then answers 504, which is the truth, not 503.
    */
   formBatch(
     partition: Partition,
     at: number,
-  ): { taken: Taken; shed: { record: CallRecord; error: OverloadedError }[] } | undefined {
+  ): { taken: Taken; left: { record: CallRecord; error: Error; why: RejectionReason }[] } | undefined {
     const options = this.#options;
     const shed = this.#shed;
     const endsAt = shed?.formationEnd(at, partition.nextBatchWork(options, options.cost !== undefined));
@@ -70,13 +76,15 @@ export class OverloadControl {
     const predictedMs = endsAt - at;
     return {
       taken,
-      shed: skipped.map((record) => ({
-        record,
-        error: this.#overloaded('when its batch was formed: the batch would end', {
-          predictedMs,
-          leftMs: record.deadlineAt - at,
-        }),
-      })),
+      left: skipped.map((record) => {
+        const leftMs = record.deadlineAt - at;
+        if (leftMs <= 0) {
+          const late = `${this.#name}: the call's deadline passed ${(-leftMs).toFixed(1)} ms before its batch was formed`;
+          return { record, error: new TimeoutError(late), why: 'timeout' as const };
+        }
+        const when = 'when its batch was formed: the batch would end';
+        return { record, error: this.#overloaded(when, { predictedMs, leftMs }), why: 'shed' as const };
+      }),
     };
   }
 
@@ -104,12 +112,22 @@ export class OverloadControl {
     };
   }
 
-  #overloaded(when: string, { predictedMs, leftMs }: ShedVerdict): OverloadedError {
+  /**
+   * What a shed call is told. `retryAfterMs` is the earliest time a retry with `leftMs` to go
+   * would be admitted: the queue ahead of it will have drained by then, and the margin of the
+   * arrival check counts. `Infinity` when the call alone on an idle model (`aloneMs`: its window
+   * and its own run; given on arrival, where `leftMs` is the whole timeout) cannot make it.
+   */
+  #overloaded(when: string, { predictedMs, leftMs }: ShedVerdict, aloneMs = 0): OverloadedError {
     const latency = this.#latency.stats()!;
-    const retryAfterMs = Math.max(0, Math.ceil(predictedMs - leftMs));
+    const hopeless = aloneMs > leftMs - SHED_MARGIN_MS;
+    const retryAfterMs = hopeless ? Infinity : Math.max(0, Math.ceil(predictedMs - leftMs + SHED_MARGIN_MS));
+    const retry = hopeless
+      ? `no retry can succeed: alone on an idle model it would take ${aloneMs.toFixed(1)} ms`
+      : `retry after ${retryAfterMs} ms`;
     const message =
       `${this.#name}: shed ${when} in ${predictedMs.toFixed(1)} ms (predicted), but the call had ${leftMs.toFixed(1)} ms left ` +
-      `(a batch is predicted to run ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); retry after ${retryAfterMs} ms`;
+      `(a batch is predicted to run ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); ${retry}`;
     return new OverloadedError(message, retryAfterMs);
   }
 }

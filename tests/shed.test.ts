@@ -47,9 +47,9 @@ test('a call predicted to miss its deadline is refused on arrival, before it que
   expect(error.code).toBe('ERR_OVERLOADED');
   expect(error.message).toBe(
     'fn: shed on arrival: it would be answered in 56.0 ms (predicted), but the call had 40.0 ms left ' +
-      '(a batch is predicted to run 10.00 ms + 1.000 ms per item); retry after 16 ms',
+      '(a batch is predicted to run 10.00 ms + 1.000 ms per item); retry after 17 ms',
   );
-  expect(error.retryAfterMs).toBe(16);
+  expect(error.retryAfterMs).toBe(17);
   expect(predict.stats()).toMatchObject({ queued: 8, rejected: 1 });
   expect(predict.stats().rejectedBy.shed).toBe(1);
 
@@ -122,7 +122,7 @@ test('when a batch is formed, an item that would miss its deadline does not ride
   expect(a.reason).toBeInstanceOf(OverloadedError);
   expect((a.reason as Error).message).toBe(
     'fn: shed when its batch was formed: the batch would end in 10.0 ms (predicted), but the call had 5.0 ms left ' +
-      '(a batch is predicted to run 10.00 ms + 0.000 ms per item); retry after 5 ms',
+      '(a batch is predicted to run 10.00 ms + 0.000 ms per item); retry after 6 ms',
   );
   expect(predict.stats().rejectedBy.shed).toBe(1);
   await jest.advanceTimersByTimeAsync(10);
@@ -214,4 +214,60 @@ test('over capacity it sheds what cannot make it, and whatever runs is answered 
   expect(rejectedBy.timeout).toBe(0); // nothing admitted missed its deadline
   expect(answered + rejectedBy.shed).toBe(calls.length);
   expect(items).toBe(answered); // the model ran only what was answered
+});
+
+// Issue 27, finding 5: retryAfterMs is when a retry is admitted, margin included.
+test('a retry made exactly retryAfterMs later, with the same timeout, is admitted; a millisecond sooner it is shed again', async () => {
+  const model = simulatedModel<string>(10, 1); // a batch of n takes 10 + n ms
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 4, shed: true });
+  await warmUpSizes(predict, [1, 4, 2]);
+  for (let i = 0; i < 12; i++) void predict(`q${i}`);
+  await jest.advanceTimersByTimeAsync(0);
+  const first = track(predict('late', { timeout: 40 })); // answered in 56 ms, as in the first test
+  await flushMicrotasks();
+  const { retryAfterMs } = first.reason as OverloadedError;
+  expect(retryAfterMs).toBe(17);
+
+  await jest.advanceTimersByTimeAsync(retryAfterMs - 1);
+  const tooSoon = track(predict('too soon', { timeout: 40 }));
+  await flushMicrotasks();
+  expect(tooSoon.reason).toBeInstanceOf(OverloadedError);
+  await jest.advanceTimersByTimeAsync(1);
+  const retry = track(predict('retry', { timeout: 40 }));
+  await jest.advanceTimersByTimeAsync(100);
+  expect(retry).toMatchObject({ status: 'resolved', value: 'retry' });
+  expect(predict.stats().rejectedBy.shed).toBe(2);
+});
+
+test('retryAfterMs is Infinity, and the message says no retry can succeed, when an idle model cannot make the deadline', async () => {
+  const model = simulatedModel<string>(10, 0); // every batch takes 10 ms
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 4, shed: true });
+  await warmUpSizes(predict, [1, 2, 3]);
+  const hopeless = track(predict('x', { timeout: 5 }));
+  await flushMicrotasks();
+  const error = hopeless.reason as OverloadedError;
+  expect(error).toBeInstanceOf(OverloadedError);
+  expect(error.retryAfterMs).toBe(Infinity);
+  expect(error.message).toBe(
+    'fn: shed on arrival: it would be answered in 10.0 ms (predicted), but the call had 5.0 ms left ' +
+      '(a batch is predicted to run 10.00 ms + 0.000 ms per item); no retry can succeed: alone on an idle model it would take 10.0 ms',
+  );
+});
+
+// Issue 27, finding 6: a deadline that passed before its timer ran is a timeout, not a shed.
+test('an item whose deadline has passed when its batch is formed rejects with TimeoutError, counted as a timeout', async () => {
+  const model = manualBatchFn<string>();
+  const predict = batched(model.fn, { delay: 0, maxBatchSize: 4, shed: true });
+  await warmUp(predict, model, 10);
+  void predict('slow batch');
+  await jest.advanceTimersByTimeAsync(0);
+  // The running batch ends at 30 ms, in the same instant as the call's deadline, and its timer
+  // runs first: the next batch is formed at the deadline, before the deadline's own timer.
+  setTimeout(() => void model.finish(0), 30);
+  const late = track(predict('late', { timeout: 30 }));
+  await jest.advanceTimersByTimeAsync(30);
+  expect(late.reason).toBeInstanceOf(TimeoutError);
+  expect((late.reason as Error).message).toBe("fn: the call's deadline passed 0.0 ms before its batch was formed");
+  expect(predict.stats().rejectedBy).toMatchObject({ timeout: 1, shed: 0 });
+  expect(model.batches.map((batch) => batch.items)).toEqual([['slow batch']]);
 });

@@ -23,3 +23,21 @@ test('one Batched export serves this mode', async () => {
   const run = new Doubler().run as unknown as (x: number) => Promise<number>;
   await expect(run.call(new Doubler(), 21)).resolves.toBe(42);
 });
+
+// Issue 27, finding 7: what a bad option says in each mode, as the README tells it. A standard
+// method decorator's context names the method only; the class is not defined yet.
+test('a bad option at decoration time names Class.method in legacy mode, the method in standard mode', () => {
+  const define = () => {
+    class Model {
+      @Batched({ maxBatchSize: 0 })
+      async predict(batch: number[]): Promise<number[]> {
+        return batch;
+      }
+    }
+    return Model;
+  };
+  const where = process.env.DECORATORS === 'standard' ? 'predict' : 'Model.predict';
+  expect(define).toThrow(
+    new TypeError(`${where}: Expected \`maxBatchSize\` to be an integer >= 1, got \`0\` (number)`),
+  );
+});
