@@ -186,6 +186,29 @@ export class Partition {
     return costed ? Math.min(this.cost, limits.maxBatchCost) : Math.min(this.size, limits.maxBatchSize);
   }
 
+  /**
+   * The calls a new call of `priority` would queue behind, as a batch takes them: those of its
+   * priority or higher (contract §9). Their count and total cost; the whole partition in the
+   * common case, where no call of a lower priority waits.
+   */
+  ahead(priority: number): { size: number; cost: number } {
+    const lanes = this.#lanes;
+    if (lanes[lanes.length - 1]!.priority >= priority) return { size: this.size, cost: this.cost };
+    let size = 0;
+    let cost = 0;
+    for (const lane of lanes) {
+      if (lane.priority < priority) break; // lanes go by descending priority
+      for (const chunk of lane.queued()) {
+        for (let i = chunk.head; i < chunk.items.length; i++) {
+          if (chunk.isTombstone(i)) continue;
+          size++;
+          cost += chunk.costAt(i);
+        }
+      }
+    }
+    return { size, cost };
+  }
+
   /** Every call queued here, in no particular order. */
   *queued(): Generator<QueuedCall> {
     for (const lane of this.#lanes) {

@@ -230,15 +230,14 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
   #pump(): void {
     while (this.#slotFree() && this.#queue.size > 0) {
       // Of the due partitions, the one that has waited longest goes first.
-      let partition = this.#queue.oldest(this.#isDue);
+      const partition = this.#queue.oldest(this.#isDue);
       if (partition === undefined) break;
-      if (this.#waitsForCompany(partition)) {
-        // It waits for company; a full batch of another key never waits (contract §5).
-        partition = this.#queue.oldest(this.#isFull);
-        if (partition === undefined) {
-          this.#timing.waitAnotherTurn();
-          break;
-        }
+      // 'auto' may let it wait a turn for company, but only while the slot would stay free for
+      // it: with a full batch of another key ready, the key that has waited longest goes now.
+      // Sending the full one instead starved a light key behind a busy one (contract §9).
+      if (this.#waitsForCompany(partition) && this.#queue.oldest(this.#isFull) === undefined) {
+        this.#timing.waitAnotherTurn();
+        break;
       }
       this.#dispatch(partition);
     }

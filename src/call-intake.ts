@@ -68,7 +68,7 @@ export function admit(
   if (timeout === undefined) return { priority, cost, key, timeout, at: -1, deadlineAt: Infinity };
   const at = exactNow();
   const deadlineAt = at + timeout;
-  const refusal = overload.refusal(at, deadlineAt, key, cost);
+  const refusal = overload.refusal(at, deadlineAt, key, cost, priority);
   if (refusal !== undefined) return { reason: refusal, why: 'shed' };
   return { priority, cost, key, timeout, at, deadlineAt };
 }

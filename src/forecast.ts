@@ -16,16 +16,17 @@ export interface ForecastState {
 }
 
 /**
- * contract §10: when a call arriving now, with key `key` and cost `cost`, would be answered
- * (`undefined` while the latency model cannot predict). It plays the queue forward: the
- * running batches end as predicted, then every batch queued ahead of the call takes the first
- * slot to free (each partition's items in full batches; all of them are older than the call,
- * so they go first), then the call's own batch, once its window is over, and its run (that
- * of a full batch, if it must wait for a slot).
+ * contract §10: when a call arriving now, with key `key`, cost `cost` and `priority`, would be
+ * answered (`undefined` while the latency model cannot predict). It plays the queue forward:
+ * the running batches end as predicted, then every batch queued ahead of the call takes the
+ * first slot to free (each other partition's items in full batches; all of them are older than
+ * the call, so they go first), then the calls of its own partition that a batch takes before
+ * it (those of its priority or higher, §9), then the call's own batch, once its window is
+ * over, and its run (that of a full batch, if it must wait for a slot).
  *
  * Approximations, each in the call's favour or neutral: batches ahead are taken to leave as
- * soon as a slot frees (their windows, older than the call's, are mostly over); priorities are
- * ignored (a call is placed behind every item of its partition); with a cost budget, each batch
+ * soon as a slot frees (their windows, older than the call's, are mostly over); calls of a
+ * lower priority in its partition are taken to ride behind it; with a cost budget, each batch
  * of a partition carries an equal share of its cost.
  */
 export function forecastAnswerAt(
@@ -33,6 +34,7 @@ export function forecastAnswerAt(
   queue: BatchQueue,
   key: unknown,
   cost: number,
+  priority = 0,
 ): number | undefined {
   const { latency, now, limits, costed } = state;
   if (!latency.ready) return undefined;
@@ -46,8 +48,9 @@ export function forecastAnswerAt(
   }
 
   // The call's own partition: the full batches in front of it, then the batch it rides in.
-  const size = (own?.size ?? 0) + 1;
-  const totalCost = (own?.cost ?? 0) + cost;
+  const ahead = own?.ahead(priority);
+  const size = (ahead?.size ?? 0) + 1;
+  const totalCost = (ahead?.cost ?? 0) + cost;
   const batches = batchesFor(size, totalCost, limits);
   const ownSize = Math.max(1, size - (batches - 1) * limits.maxBatchSize);
   const ownWork = costed ? totalCost / batches : ownSize;

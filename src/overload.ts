@@ -46,10 +46,10 @@ export class OverloadControl {
   }
 
   /** On arrival at `at`: the error for a call that would miss its deadline, or undefined to queue it. */
-  refusal(at: number, deadlineAt: number, key: unknown, cost: number): OverloadedError | undefined {
+  refusal(at: number, deadlineAt: number, key: unknown, cost: number, priority: number): OverloadedError | undefined {
     if (this.#shed === undefined) return undefined;
     const options = this.#options;
-    const answerAt = forecastAnswerAt(this.#state(at), this.#queue, key, cost);
+    const answerAt = forecastAnswerAt(this.#state(at), this.#queue, key, cost, priority);
     const verdict = this.#shed.onArrival(at, answerAt, deadlineAt);
     if (verdict === undefined) return undefined;
     // On arrival the time left is the call's whole timeout: if its own run cannot fit, no retry can.

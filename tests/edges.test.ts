@@ -35,7 +35,7 @@ describe('close() waits for every batch method, also one dispatched after close(
   });
 });
 
-test("'auto' with partitionBy never waits while a slot is free and another key holds a full batch", async () => {
+test("'auto' with partitionBy never waits while a slot is free and another key holds a full batch; the key that waited longest goes first", async () => {
   const model = manualBatchFn<string>();
   const f = batched(model.fn, { delay: 'auto', maxBatchSize: 2, concurrency: 1, partitionBy: (x) => x[0]! });
   // Teach 'auto' that batches have company, so that it would wait for more.
@@ -56,7 +56,12 @@ test("'auto' with partitionBy never waits while a slot is free and another key h
   await jest.advanceTimersByTimeAsync(10);
   model.batches[0]!.resolve(['zz']);
   await flushMicrotasks(); // the slot frees: no turn goes by
-  expect(model.batches.map((batch) => batch.items)).toEqual([['zz'], ['b1', 'b2']]);
+  // a1 is due and has waited longest: it goes now instead of waiting for company, since the
+  // full batch of b would take the slot anyway (issue 27: sending b first starved a light key).
+  expect(model.batches.map((batch) => batch.items)).toEqual([['zz'], ['a1']]);
+  model.batches[1]!.resolve(['a1']);
+  await flushMicrotasks();
+  expect(model.batches.map((batch) => batch.items)).toEqual([['zz'], ['a1'], ['b1', 'b2']]);
 });
 
 describe('the window starts at the call', () => {
