@@ -31,4 +31,4 @@ export {
 } from './errors.js';
 export { OPTIONS_METADATA_KEY } from './reflection.js';
 export { timeLeft } from './time-left.js';
-export type { RequestHeaders } from './time-left.js';
+export type { HeadersLike, RequestHeaders } from './time-left.js';

@@ -3,9 +3,33 @@
 // a deadline that starts at the handler promises the client more time than it has. Nothing
 // here trusts a header: a value that is malformed, in the future or absurd is ignored.
 
-/** Request headers as Node gives them (lower-case names), or a fetch `Headers`. */
-export type RequestHeaders =
-  { readonly [name: string]: string | readonly string[] | undefined } | { get(name: string): string | null };
+/**
+ * Request headers as Node gives them (lower-case names), or a fetch `Headers`.
+ *
+ * @example
+ * ```ts
+ * timeLeft(request.headers, 450); // Node, Express, Fastify
+ * timeLeft(new Headers({ 'x-request-start': 't=1764000000400' }), 450); // fetch
+ * ```
+ */
+export type RequestHeaders = { readonly [name: string]: string | readonly string[] | undefined } | HeadersLike;
+
+/**
+ * What `timeLeft` needs of a fetch `Headers`.
+ *
+ * @example
+ * ```ts
+ * const headers: HeadersLike = new Headers({ 'grpc-timeout': '150m' });
+ * ```
+ */
+export interface HeadersLike {
+  /**
+   * The header's value, `null` when it is absent.
+   *
+   * @param name - the header's name, in any case
+   */
+  get(name: string): string | null;
+}
 
 /**
  * Milliseconds a request has left before `budgetMs` (the route's own deadline) is spent,
@@ -24,7 +48,7 @@ export type RequestHeaders =
  *
  * @param headers - the request's headers (`request.headers` in Node, Express, Fastify; a fetch `Headers`)
  * @param budgetMs - the route's deadline in ms, counted from when the request first reached the balancer
- * @param now - the wall clock in ms since the epoch (`Date.now()`, which `X-Request-Start` is compared with)
+ * @param now - the wall clock in ms since the epoch, which `X-Request-Start` is compared with. Default: `Date.now()`
  * @example
  * ```ts
  * // HAProxy: http-request set-header X-Request-Start t=%[date(0,ms)]
