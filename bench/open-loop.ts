@@ -95,6 +95,27 @@ export async function openLoop(
   };
 }
 
+/** Calls `call` at Poisson arrival times (seeded) for `seconds`; resolves once every call has settled. */
+export async function arrivals(rate: number, seconds: number, seed: number, call: () => Promise<void>): Promise<void> {
+  const random = seededRandom(seed);
+  const settled: Promise<void>[] = [];
+  const start = performance.now();
+  let next = start;
+  await new Promise<void>((done) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (next <= now && next < start + seconds * 1_000) {
+        settled.push(call());
+        next += (-Math.log(1 - random()) * 1_000) / rate;
+      }
+      if (next < start + seconds * 1_000) setTimeout(tick, Math.max(0, next - performance.now()));
+      else done();
+    };
+    tick();
+  });
+  await Promise.all(settled);
+}
+
 /** Uniform numbers in [0, 1) from a 32-bit seed (mulberry32): the same seed, the same sequence. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;

@@ -8,7 +8,8 @@
 //     in process, no HTTP.
 //   - the demo's real MLP (onnxruntime-node, CPU) behind the real Fastify server (a child
 //     process), loaded over HTTP; a shed call is a 503, a deadline a 504.
-// Last line: the simulated accelerator's 'auto' + shed figures.
+// Then a priority mix on the simulated accelerator: 2x load, a tenth of the calls at priority 1.
+// Last line: the simulated accelerator's 'auto' + shed figures and the priority mix's.
 //   npm run bench:overload        SECONDS (3), LOADS (0.5,0.9,1.5,3), SIM_A (10), SIM_B (0.3),
 //                                 SLO_MS (150), REAL_SLO_MS (150), REAL=0 to skip the real model
 import autocannon from 'autocannon';
@@ -20,7 +21,7 @@ import { measureOnServer, type ServerStats } from './bench-server.js';
 import { overloadChart } from './chart.js';
 import { forkServer } from './fork.js';
 import { DEFAULT_SHAPE, itemsPerSecond, Mlp, randomRow } from './model.js';
-import { openLoop, seededRandom } from './open-loop.js';
+import { arrivals, openLoop, seededRandom } from './open-loop.js';
 import { CONTENDERS, MAX_BATCH_SIZE, REAL_SLO_MS } from './overload-server.js';
 import { percentile, round, table } from './stats.js';
 
@@ -30,6 +31,7 @@ const SIM_A = Number(process.env.SIM_A ?? 10);
 const SIM_B = Number(process.env.SIM_B ?? 0.3);
 const SLO_MS = Number(process.env.SLO_MS ?? 150);
 const REAL = process.env.REAL !== '0';
+const PRIORITY_LOAD = 2;
 type Contender = (typeof CONTENDERS)[number];
 
 /** What one contender did at one load. */
@@ -103,27 +105,6 @@ async function simulatedCapacity(): Promise<number> {
   return (items * 1_000) / (performance.now() - started);
 }
 
-/** Calls `call` at Poisson arrival times (seeded) for `seconds`; resolves once every call has settled. */
-async function arrivals(rate: number, seconds: number, seed: number, call: () => Promise<void>): Promise<void> {
-  const random = seededRandom(seed);
-  const settled: Promise<void>[] = [];
-  const start = performance.now();
-  let next = start;
-  await new Promise<void>((done) => {
-    const tick = (): void => {
-      const now = performance.now();
-      while (next <= now && next < start + seconds * 1_000) {
-        settled.push(call());
-        next += (-Math.log(1 - random()) * 1_000) / rate;
-      }
-      if (next < start + seconds * 1_000) setTimeout(tick, Math.max(0, next - performance.now()));
-      else done();
-    };
-    tick();
-  });
-  await Promise.all(settled);
-}
-
 async function runSimulated(contender: Contender, load: number, capacity: number, seed: number): Promise<Outcome> {
   const predict = batched(simulatedModel, {
     delay: contender.delay,
@@ -154,6 +135,32 @@ async function runSimulated(contender: Contender, load: number, capacity: number
   await predict.close();
   const calls = tally.answered.length + tally.shed.length + tally.timedOut + tally.late + tally.other;
   return tally.outcome(contender.name, load * capacity, capacity, span, predict.stats().items - itemsBefore, calls);
+}
+
+/**
+ * The priority mix (issue 27): 'auto' + shed at PRIORITY_LOAD times capacity, a tenth of the
+ * calls at priority 1 (chosen by a seeded draw), every call's deadline the SLO. The share of
+ * each priority's calls answered within it.
+ */
+async function runPriorityMix(capacity: number, seed: number): Promise<{ high: number; low: number; calls: number[] }> {
+  const predict = batched(simulatedModel, { delay: 'auto', shed: true, maxBatchSize: MAX_BATCH_SIZE, timeout: SLO_MS });
+  await arrivals(0.3 * capacity, 0.5, seed + 1, async () => void (await predict(0).catch(() => undefined)));
+  const random = seededRandom(seed + 2);
+  const calls = [0, 0];
+  const answered = [0, 0];
+  await arrivals(PRIORITY_LOAD * capacity, SECONDS, seed, async () => {
+    const priority = random() < 0.1 ? 1 : 0;
+    calls[priority]!++;
+    if (
+      await predict(0, { priority }).then(
+        () => true,
+        () => false,
+      )
+    )
+      answered[priority]!++;
+  });
+  await predict.close();
+  return { high: answered[1]! / calls[1]!, low: answered[0]! / calls[0]!, calls };
 }
 
 // ---- the real model over HTTP --------------------------------------------------------------
@@ -286,6 +293,11 @@ async function main(): Promise<void> {
       `simulated accelerator (${SIM_A} + ${SIM_B}·n ms), deadline ${SLO_MS} ms`,
     ),
   );
+  const mix = await runPriorityMix(simCapacity, 3_000);
+  console.log(
+    `\npriority mix: auto-shed at ${PRIORITY_LOAD}x, ${mix.calls[1]} calls at priority 1 and ${mix.calls[0]} at 0: ` +
+      `answered in time ${round(mix.high * 100, 1)}% of priority 1, ${round(mix.low * 100, 1)}% of priority 0`,
+  );
 
   if (REAL) {
     const mlp = await Mlp.load();
@@ -330,7 +342,7 @@ async function main(): Promise<void> {
       `ran_per_answer_max=${round(Math.max(...LOADS.map((load) => shedAuto(load)?.ranPerAnswer ?? NaN)), 2)} ` +
       `shed_under_capacity=${under.reduce((sum, load) => sum + (shedAuto(load)?.shed ?? 0), 0)} ` +
       `goodput_under_min=${round(Math.min(...under.map((load) => shedAuto(load)?.ratio ?? NaN)), 2)} ` +
-      `baseline_goodput_3x=${round(baseline3x, 2)}`,
+      `baseline_goodput_3x=${round(baseline3x, 2)} high_priority_answered=${round(mix.high, 3)}`,
   );
 }
 
