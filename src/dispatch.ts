@@ -70,7 +70,7 @@ export class Dispatcher<I, O> {
       }
     }
     this.running.add(batch);
-    this.host.autoPolicy()?.started(batch.queuedMs);
+    this.host.autoPolicy()?.started(startedAt, batch.queuedMs);
     this.tally.batch(size);
     if (options.batchTimeout !== undefined) {
       batch.timer = setTimeout(() => this.#timeOut(batch), options.batchTimeout);
@@ -153,7 +153,7 @@ export class Dispatcher<I, O> {
     this.running.delete(batch);
     // One reading, so that onBatch reports the run time that 'auto' learns from.
     batch.runMs = exactNow() - batch.startedAt;
-    this.host.autoPolicy()?.finished(batch.size, batch.runMs, this.host.callsWaiting());
+    this.host.autoPolicy()?.finished(batch.size, batch.runMs, this.host.callsWaiting(), this.overload.fixedCostMs());
     Drains.batchEnded(batch);
   }
 

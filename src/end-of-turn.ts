@@ -17,6 +17,9 @@ export class EndOfTurn implements Timing {
   #hop: TurnHandle | undefined = undefined;
   /** 'auto' asked for one more turn. */
   #waitsAgain = false;
+  /** 'auto' holds a batch until then (ms) to space its slots: a timer, not a turn. */
+  #holdUntil: number | undefined = undefined;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   constructor(
     private readonly host: TimingHost,
@@ -54,23 +57,36 @@ export class EndOfTurn implements Timing {
   }
 
   waitAnotherTurn(): void {
-    this.#waitsAgain = true;
+    const until = this.auto?.holdUntil;
+    if (until !== undefined) this.#holdUntil = until;
+    else this.#waitsAgain = true;
   }
 
   arm(): void {
     if (this.host.queue.size === 0) return this.cancel();
     const turnNeeded = this.host.lastSeq() > this.dueSeq || this.#waitsAgain;
     if (turnNeeded && this.#hop === undefined) this.#hop = nextTurn(this.#onTurnEnd);
+    if (this.#holdUntil !== undefined && this.#holdTimer === undefined)
+      this.#holdTimer = setTimeout(this.#onHoldEnd, Math.max(0, this.#holdUntil - exactNow()));
   }
 
   cancel(): void {
     this.#hop?.cancel();
     this.#hop = undefined;
+    if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    this.#holdUntil = undefined;
   }
 
   stats(): AutoStats | undefined {
     return this.auto?.stats();
   }
+
+  readonly #onHoldEnd = (): void => {
+    this.#holdTimer = undefined;
+    this.#holdUntil = undefined;
+    this.host.pump();
+  };
 
   readonly #onTurnEnd = (): void => {
     this.#hop = undefined;

@@ -67,8 +67,9 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * How long, in ms, the first item of a batch may wait for the batch to fill. `0` dispatches
    * at the end of the current turn of the event loop, so calls made in the same tick share
    * a batch. `'auto'`: no delay to tune; it learns what a batch costs and watches how calls
-   * arrive, and waits for company at most half a batch's run time (10 ms at most). See the
-   * README's "When a batch runs".
+   * arrive, and waits for company at most half a batch's run time (10 ms at most; with
+   * `concurrency` above 1, up to a run time / `concurrency`, to space the batches' starts).
+   * See the README's "When a batch runs".
    * @default 50
    * @example `{ delay: 'auto' }`
    */

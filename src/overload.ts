@@ -88,6 +88,11 @@ export class OverloadControl {
     };
   }
 
+  /** What a batch costs whatever its size (the latency model's base), once it can predict. */
+  fixedCostMs(): number | undefined {
+    return this.#latency.stats()?.baseMs;
+  }
+
   /** The latency model and the wait of a call arriving now, once it can predict. */
   stats(): Pick<BatcherStats, 'latency' | 'predictedWaitMs'> {
     const latency = this.#latency.stats();

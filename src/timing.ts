@@ -56,6 +56,10 @@ export function timingFor(options: ResolvedOptions, host: TimingHost, previous?:
   const dueSeq = previous?.dueSeq ?? 0;
   const { delay } = options;
   if (delay === 0) return new EndOfTurn(host, dueSeq, undefined);
-  if (delay === 'auto') return new EndOfTurn(host, dueSeq, previous?.auto ?? new AutoPolicy());
+  if (delay === 'auto') {
+    const auto = previous?.auto ?? new AutoPolicy();
+    auto.concurrency = options.concurrency;
+    return new EndOfTurn(host, dueSeq, auto);
+  }
   return new FixedWindow(host, dueSeq, delay);
 }

@@ -3,11 +3,11 @@ import { AUTO_MAX_WAIT_MS, AutoPolicy } from '../src/auto-policy.js';
 // The 'auto' policy's decisions on their own (contract §5), with made-up times in ms.
 
 /** A policy that has seen `batches` batches of `size` items, each taking `runMs`. */
-function trained(size: number, runMs: number, batches = 10): AutoPolicy {
-  const policy = new AutoPolicy();
+function trained(size: number, runMs: number, batches = 10, concurrency = 1, fixedCostMs = runMs): AutoPolicy {
+  const policy = new AutoPolicy(concurrency);
   for (let i = 0; i < batches; i++) {
-    policy.started(0);
-    policy.finished(size, runMs, false);
+    policy.started(-1_000, 0);
+    policy.finished(size, runMs, false, fixedCostMs);
   }
   return policy;
 }
@@ -79,6 +79,42 @@ test('a frozen clock cannot make it wait forever', () => {
 
 test('a new batch starts a new gathering and records its wait', () => {
   const policy = trained(6, 10);
-  policy.started(2.5);
+  policy.started(100, 2.5);
   expect(policy.stats().lastWaitMs).toBe(2.5);
+});
+
+test('with two slots, a batch with company waits until half a run time has passed since the last one started', () => {
+  const policy = trained(6, 10, 10, 2); // a mean run of 10 ms: starts 5 ms apart
+  policy.started(100, 0);
+  // Calls have stopped arriving; alone, that would send the batch after one turn.
+  expect(policy.shouldWait(101, 101)).toBe(true); // the first turn
+  expect(policy.shouldWait(102, 101)).toBe(true); // 2 ms since the last start: the slots would end together
+  expect(policy.shouldWait(104.9, 101)).toBe(true);
+  expect(policy.shouldWait(105, 101)).toBe(false); // 5 ms: the slots now free one after another
+});
+
+test('with two slots, no spacing when most of a batch’s run is per item: company does not pay for the wait', () => {
+  const policy = trained(6, 10, 10, 2, 4); // a fixed cost of 4 ms in a 10 ms run
+  policy.started(100, 0);
+  expect(policy.shouldWait(101, 101)).toBe(true); // the first turn
+  expect(policy.shouldWait(102, 101)).toBe(false);
+});
+
+test('with one slot, the time since the last start does not hold a batch back', () => {
+  const policy = trained(6, 10);
+  policy.started(100, 0);
+  expect(policy.shouldWait(101, 101)).toBe(true); // the first turn, as always
+  expect(policy.shouldWait(102, 101)).toBe(false);
+});
+
+test('the spacing holds the oldest call no longer than a slot’s share of a run', () => {
+  const policy = trained(6, 40, 10, 2); // starts 20 ms apart: the oldest call waits 20 ms at most
+  policy.started(100, 0);
+  expect(policy.shouldWait(105, 105)).toBe(true);
+  expect(policy.holdUntil).toBe(120); // 20 ms after the last start
+  expect(policy.shouldWait(119.9, 105)).toBe(true);
+  expect(policy.shouldWait(120, 105)).toBe(false);
+  policy.started(200, 0);
+  expect(policy.shouldWait(205, 190)).toBe(true); // its oldest call came at 190: 20 ms later is 210 < 220
+  expect(policy.holdUntil).toBe(210);
 });

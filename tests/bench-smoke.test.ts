@@ -58,6 +58,13 @@ test('bench:overload runs every contender on the simulated accelerator and print
   expect(run.status).toBe(0);
   expect(run.stderr).toBe('');
   expect(run.last).toMatch(
-    /^overload: goodput_1_5x=\S+ goodput_3x=[\d.]+ ran_per_answer_max=[\d.]+ shed_under_capacity=\d+ goodput_under_min=[\d.]+ baseline_goodput_3x=[\d.]+$/,
+    /^overload: goodput_1_5x=\S+ goodput_3x=[\d.]+ ran_per_answer_max=[\d.]+ shed_under_capacity=\d+ goodput_under_min=[\d.]+ baseline_goodput_3x=[\d.]+ high_priority_answered=[\d.]+$/,
   );
+}, 120_000);
+
+test('bench:auto compares auto with fixed delays on the simulated accelerator and prints its last line', () => {
+  const run = runBench('auto.ts', { SECONDS: '0.2', LOADS: '0.5', CONCURRENCY: '2' });
+  expect(run.status).toBe(0);
+  expect(run.stderr).toBe('');
+  expect(run.last).toMatch(/^auto: rps_min=[\d.]+ p99_max=[\d.]+ light_key_answered=[\d.]+$/);
 }, 120_000);
