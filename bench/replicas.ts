@@ -10,10 +10,12 @@
 // Points: 0.5x, 1.5x, 3x of the replicas' capacity; 0.8x with one replica SIGKILLed a third of
 // the way in (goodput against what the survivors can serve); 0.5x with a rolling restart of
 // every replica. Then the demo's real model (CPU), one replica, loaded directly and behind
-// HAProxy with the balancer's queue as admission (maxconn REAL_MAXCONN), at 0.5x and 1.5x of
-// its HTTP capacity. Needs HAProxy: bash scripts/install-haproxy.sh.
+// HAProxy with the balancer's queue as admission (maxconn REAL_MAXCONN, a queue timeout of a
+// third of the deadline), at 0.5x and 1.5x of its HTTP capacity. Needs HAProxy:
+// bash scripts/install-haproxy.sh.
 //   npm run bench:replicas     SECONDS (8), DEADLINE_MS (450), SIM_A (40), SIM_B (4), MAXCONN (64),
-//                              REAL_DEADLINE_MS (150), REAL_MAXCONN (64), REAL=0 skips the real model,
+//                              QUEUE_MS (the deadline), REAL_DEADLINE_MS (150), REAL_MAXCONN (64),
+//                              REAL_QUEUE_MS (a third of REAL_DEADLINE_MS), REAL=0 skips the real model,
 //                              POINTS (0.5x,1.5x,3x,kill,restart) runs only those (the last line needs them all)
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
@@ -34,6 +36,10 @@ const MAXCONN = Number(process.env.MAXCONN ?? 64);
 const REAL = process.env.REAL !== '0';
 const REAL_DEADLINE_MS = Number(process.env.REAL_DEADLINE_MS ?? 150);
 const REAL_MAXCONN = Number(process.env.REAL_MAXCONN ?? 64);
+const QUEUE_MS = process.env.QUEUE_MS === undefined ? undefined : Number(process.env.QUEUE_MS);
+/** HAProxy's queue timeout for the CPU-bound model: a third of its deadline (examples/haproxy/start.ts says why). */
+const REAL_QUEUE_MS = Number(process.env.REAL_QUEUE_MS ?? REAL_DEADLINE_MS / 3);
+const REAL_THREADS = process.env.REAL_THREADS === undefined ? undefined : Number(process.env.REAL_THREADS);
 /** Items per second one replica serves at full batches. */
 const PER_REPLICA = (MAX_BATCH * 1_000) / (SIM_A + SIM_B * MAX_BATCH);
 const SEED = 26;
@@ -53,7 +59,10 @@ function edit(text: string, edits: [string, string][]): string {
 }
 
 const SETUPS: Setup[] = [
-  { name: 'recommended', config: haproxyConfig },
+  {
+    name: 'recommended',
+    config: (options) => haproxyConfig({ ...options, queueTimeoutMs: QUEUE_MS === undefined ? undefined : QUEUE_MS }),
+  },
   {
     name: 'baseline',
     config: (options) =>
@@ -282,7 +291,9 @@ async function realCapacity(url: string): Promise<number> {
 
 async function realPoints(): Promise<Outcome[]> {
   const env = { MODEL: 'real', DEADLINE_MS: String(REAL_DEADLINE_MS) };
-  const cluster = await Cluster.start(haproxyConfig, 1, env, REAL_DEADLINE_MS, REAL_MAXCONN);
+  const config = (options: HaproxyOptions) =>
+    haproxyConfig({ ...options, queueTimeoutMs: REAL_QUEUE_MS, threads: REAL_THREADS });
+  const cluster = await Cluster.start(config, 1, env, REAL_DEADLINE_MS, REAL_MAXCONN);
   const outcomes: Outcome[] = [];
   try {
     const direct = `http://127.0.0.1:${cluster.addresses[0]!.port}/predict`;
@@ -354,7 +365,7 @@ async function main(): Promise<void> {
   console.log(`\n${table(header, outcomes.map(row))}`);
   if (real.length > 0)
     console.log(
-      `\nthe real model, one replica (deadline ${REAL_DEADLINE_MS} ms, HAProxy maxconn ${REAL_MAXCONN}):\n${table(header, real.map(row))}`,
+      `\nthe real model, one replica (deadline ${REAL_DEADLINE_MS} ms, HAProxy maxconn ${REAL_MAXCONN}, timeout queue ${REAL_QUEUE_MS} ms):\n${table(header, real.map(row))}`,
     );
 
   if (outcomes.length < 2 * points.length) return; // the last line needs every point

@@ -18,11 +18,27 @@ export interface HaproxyOptions {
   /** Requests one replica holds at once; past it they wait in HAProxy's queue. */
   maxconn: number;
   /** A stats socket (`show stat`), for scripts that watch the servers' state. */
-  statsSocket?: string;
+  statsSocket?: string | undefined;
+  /**
+   * The longest a request waits in HAProxy's queue, in ms; the deadline by default. For a model
+   * that runs on the replica's CPU, a third of the deadline: HAProxy refuses what waited longer,
+   * and the replica's CPU goes to requests that can still be answered.
+   */
+  queueTimeoutMs?: number | undefined;
+  /** HAProxy's threads (`nbthread`); one per core by default. */
+  threads?: number | undefined;
 }
 
 /** The configuration, one directive a line, each with the reason it is there. */
-export function haproxyConfig({ port, replicas, deadlineMs, maxconn, statsSocket }: HaproxyOptions): string {
+export function haproxyConfig({
+  port,
+  replicas,
+  deadlineMs,
+  maxconn,
+  statsSocket,
+  queueTimeoutMs = deadlineMs,
+  threads,
+}: HaproxyOptions): string {
   const servers = replicas.map(
     (replica, i) => `  server r${i + 1} 127.0.0.1:${replica.port} agent-port ${replica.agentPort}`,
   );
@@ -30,6 +46,7 @@ export function haproxyConfig({ port, replicas, deadlineMs, maxconn, statsSocket
     'global',
     '  maxconn 4096',
     ...(statsSocket === undefined ? [] : [`  stats socket ${statsSocket} mode 600 level admin`]),
+    ...(threads === undefined ? [] : [`  nbthread ${threads}`]),
     '',
     'defaults',
     '  mode http',
@@ -37,9 +54,9 @@ export function haproxyConfig({ port, replicas, deadlineMs, maxconn, statsSocket
     '  timeout client 30s',
     '  timeout server 30s',
     '  timeout check 1s',
-    "  # A request waits in HAProxy's queue (a replica at maxconn) no longer than its deadline;",
-    '  # the replica sheds what is left, from X-Request-Start.',
-    `  timeout queue ${deadlineMs}ms`,
+    "  # A request waits in HAProxy's queue (a replica at maxconn) no longer than its deadline (a",
+    '  # third of it for a model on the CPU); the replica sheds what is left, from X-Request-Start.',
+    `  timeout queue ${queueTimeoutMs}ms`,
     '  # A replica that dies holding requests: HAProxy sends them again, to another replica',
     '  # (predict is idempotent). A 503 is not retried: it means the replica shed the request,',
     '  # and during global overload a retry only adds load.',
