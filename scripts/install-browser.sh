@@ -10,8 +10,5 @@ if [ -x /usr/bin/chromium ]; then
   echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo present)"
   exit 0
 fi
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+bash "$(dirname "$0")/apt-install.sh" chromium
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null)"

@@ -10,9 +10,5 @@ if command -v haproxy >/dev/null; then
   echo "haproxy: $(haproxy -v | head -1)"
   exit 0
 fi
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-$sudo apt-get update -qq
-# The package would start a service of its own; the project runs HAProxy in the foreground instead.
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq haproxy >/dev/null
+bash "$(dirname "$0")/apt-install.sh" haproxy
 echo "haproxy: $(haproxy -v | head -1)"
