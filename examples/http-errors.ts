@@ -19,10 +19,11 @@ export function errorBody(error: unknown): { error: string } {
 
 /**
  * Headers sent with that status: a shed call says when to come back (`Retry-After`, in whole
- * seconds, at least 1), from what the batcher predicted.
+ * seconds, at least 1), from what the batcher predicted; none when no retry can succeed.
  */
 export function headersFor(error: unknown): Record<string, string> {
-  if (error instanceof OverloadedError)
+  // Infinity: no retry can succeed with the same deadline, so there is no time to send.
+  if (error instanceof OverloadedError && Number.isFinite(error.retryAfterMs))
     return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1_000))) };
   return {};
 }

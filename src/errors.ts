@@ -105,12 +105,15 @@ export class BatcherClosedError extends BatchedError {
  *
  * @example
  * ```ts
- * if (err instanceof OverloadedError)
- *   reply.code(503).header('retry-after', Math.ceil(err.retryAfterMs / 1_000)).send({ error: err.message });
+ * if (err instanceof OverloadedError && Number.isFinite(err.retryAfterMs))
+ *   reply.header('retry-after', Math.max(1, Math.ceil(err.retryAfterMs / 1_000)));
  * ```
  */
 export class OverloadedError extends BatchedError {
-  /** The predicted time, in ms, until a call with the same deadline would be answered in time. */
+  /**
+   * The predicted time, in ms, after which a call with the same time left would be admitted;
+   * `Infinity` when no retry can succeed (alone on an idle model it would miss its deadline).
+   */
   readonly retryAfterMs: number;
 
   constructor(message: string, retryAfterMs: number) {

@@ -16,6 +16,7 @@ test('a shed call maps to 503 with Retry-After in whole seconds (at least 1)', (
   expect(statusFor(new OverloadedError('shed', 250))).toBe(503);
   expect(headersFor(new OverloadedError('shed', 250))).toEqual({ 'retry-after': '1' });
   expect(headersFor(new OverloadedError('shed', 2_500))).toEqual({ 'retry-after': '3' });
+  expect(headersFor(new OverloadedError('shed', Infinity))).toEqual({}); // no retry can succeed
   expect(headersFor(new Error('other'))).toEqual({});
 });
 
