@@ -11,8 +11,9 @@ import type { AutoStats } from './types.js';
  * - After a batch finishes with calls queued, it waits exactly one turn: the requests already
  *   in the sockets are read in that turn and ride in the next batch, not the one after.
  * - When calls come to an idle model, it waits only if batches have had company lately
- *   (a mean size above 1.5), and then turn by turn while calls keep arriving (a turn brought
- *   new calls, or the last came less than `ARRIVAL_GAP_MS` ago).
+ *   (a mean size above 1.5) and at least one call arrives, on average, within a batch's fixed
+ *   cost (the latency model's base), and then turn by turn while calls keep arriving (a turn
+ *   brought new calls, or the last came less than `ARRIVAL_GAP_MS` ago).
  * - With more than one slot (`concurrency`), batches that start together end together, and
  *   the calls that arrive meanwhile wait a whole run for a slot: while batches have company
  *   and most of a batch's run is its fixed cost, a batch waits until a mean run time /
@@ -34,6 +35,8 @@ export class AutoPolicy {
   #arrivalsAtWait = 0;
   #turnsWaited = 0;
   #afterBatch = false;
+  /** The mean time between arrivals (ms), a moving average. */
+  #meanGapMs = 0;
   /** What a batch costs whatever its size (ms), from the latency model; 0 until it can tell. */
   #fixedCostMs = 0;
   /** When the last batch started (ms). */
@@ -46,6 +49,8 @@ export class AutoPolicy {
 
   /** A call arrived at `now` (ms). */
   arrived(now: number): void {
+    const gap = now - this.#lastArrivalAt;
+    if (gap < Infinity) this.#meanGapMs += (gap - this.#meanGapMs) / 32; // about the last 32 arrivals
     this.#lastArrivalAt = now;
     this.#arrivals++;
   }
@@ -87,8 +92,16 @@ export class AutoPolicy {
       // One turn, however long the queued calls have waited: the requests already in the
       // sockets are read in it and ride in this batch. It costs microseconds, not a window.
       wait = this.#turnsWaited === 0;
-    } else if (now - oldestAt >= this.maxWaitMs || this.#turnsWaited >= MAX_TURNS || this.#meanSize <= 1.5) {
-      wait = false; // waited enough, or batches have had no company lately: do not keep a call waiting for it
+    } else if (
+      now - oldestAt >= this.maxWaitMs ||
+      this.#turnsWaited >= MAX_TURNS ||
+      this.#meanSize <= 1.5 ||
+      this.#fixedCostMs < this.#meanGapMs
+    ) {
+      // Waited enough; or batches have had no company lately; or fewer than one call arrives
+      // in a batch's fixed cost, so company saves less than the wait costs (Deb and Serfozo:
+      // with λ·c < 1 a batch should go at once; a = 1, b = 1 at 0.9x: p99 1.08 times end of turn's).
+      wait = false;
     } else {
       const stillArriving = this.#arrivals !== this.#arrivalsAtWait || now - this.#lastArrivalAt < ARRIVAL_GAP_MS;
       wait = this.#turnsWaited === 0 || stillArriving;

@@ -118,3 +118,15 @@ test('the spacing holds the oldest call no longer than a slot’s share of a run
   expect(policy.shouldWait(205, 190)).toBe(true); // its oldest call came at 190: 20 ms later is 210 < 220
   expect(policy.holdUntil).toBe(210);
 });
+
+test('no wait for company when fewer than one call arrives, on average, within a batch’s fixed cost', () => {
+  const sparse = trained(6, 10, 10, 1, 1); // a 1 ms fixed cost
+  for (let t = 0; t <= 100; t += 2) sparse.arrived(t); // a call every 2 ms
+  sparse.started(100, 0);
+  expect(sparse.shouldWait(100.5, 100)).toBe(false);
+
+  const dense = trained(6, 10, 10, 1, 1);
+  for (let t = 0; t <= 100; t += 0.5) dense.arrived(t); // a call every 0.5 ms: two per fixed cost
+  dense.started(100, 0);
+  expect(dense.shouldWait(100.5, 100)).toBe(true);
+});
