@@ -13,11 +13,9 @@ import { Batched, batcherOf, type BatchResults, type CallOptions } from '../src/
 import { runReplica } from '../examples/haproxy/replica.js';
 import type { ServedModel } from '../examples/fastify-server.js';
 import { DEFAULT_SHAPE, Mlp, seededFloats } from './model.js';
+import { MAX_BATCH, SIM_A, SIM_B } from './replica-shape.js';
 import { percentile } from './stats.js';
 
-export const SIM_A = Number(process.env.SIM_A ?? 40);
-export const SIM_B = Number(process.env.SIM_B ?? 4);
-export const MAX_BATCH = 32;
 const READY_MAX_WAIT_MS = Number(process.env.READY_MAX_WAIT_MS ?? 75);
 
 class SimulatedAccelerator {

@@ -31,7 +31,6 @@ function run({ url, rate, seconds, seed }: LoadOrder): Promise<LoadReport> {
   const start = performance.now();
   const end = start + seconds * 1_000;
   let next = start;
-  let outstanding = 0;
   let scheduling = true;
   return new Promise((resolve) => {
     let finished = false;
@@ -46,6 +45,7 @@ function run({ url, rate, seconds, seed }: LoadOrder): Promise<LoadReport> {
       agent.destroy();
       resolve(report);
     };
+    /** Requests sent and not answered yet, by when they were due. */
     const waiting = new Set<number>();
     const giveUp = setTimeout(finish, seconds * 1_000 + 15_000);
     const answered = (dueAt: number, status: number) => {
@@ -53,10 +53,9 @@ function run({ url, rate, seconds, seed }: LoadOrder): Promise<LoadReport> {
       report.due.push(dueAt - start);
       report.status.push(status);
       report.latency.push(performance.now() - dueAt);
-      if (--outstanding === 0 && !scheduling) finish();
+      if (waiting.size === 0 && !scheduling) finish();
     };
     const fire = (dueAt: number) => {
-      outstanding++;
       waiting.add(dueAt);
       const req = request(
         { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent },
@@ -75,8 +74,9 @@ function run({ url, rate, seconds, seed }: LoadOrder): Promise<LoadReport> {
         fire(next);
         next += (-Math.log(1 - random()) * 1_000) / rate;
       }
-      if (next < end) setTimeout(tick, Math.max(0, next - performance.now()));
-      else if (((scheduling = false), outstanding === 0)) finish();
+      if (next < end) return void setTimeout(tick, Math.max(0, next - performance.now()));
+      scheduling = false;
+      if (waiting.size === 0) finish();
     };
     tick();
   });

@@ -25,7 +25,7 @@ import { freePorts, serverStates, startBalancer, type Balancer } from '../exampl
 import { haproxyConfig, type HaproxyOptions, type Replica } from '../examples/haproxy/config.js';
 import { startReplica, type RunningReplica } from '../examples/haproxy/replicas.js';
 import { overloadChart } from './chart.js';
-import { MAX_BATCH, SIM_A, SIM_B } from './replica.js';
+import { MAX_BATCH, SIM_A, SIM_B } from './replica-shape.js';
 import type { LoadOrder, LoadReport } from './replicas-load.js';
 import { round, table } from './stats.js';
 
@@ -61,7 +61,7 @@ function edit(text: string, edits: [string, string][]): string {
 const SETUPS: Setup[] = [
   {
     name: 'recommended',
-    config: (options) => haproxyConfig({ ...options, queueTimeoutMs: QUEUE_MS === undefined ? undefined : QUEUE_MS }),
+    config: (options) => haproxyConfig({ ...options, queueTimeoutMs: QUEUE_MS }),
   },
   {
     name: 'baseline',

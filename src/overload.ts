@@ -48,12 +48,12 @@ export class OverloadControl {
   /** On arrival at `at`: the error for a call that would miss its deadline, or undefined to queue it. */
   refusal(at: number, deadlineAt: number, key: unknown, cost: number, priority: number): OverloadedError | undefined {
     if (this.#shed === undefined) return undefined;
-    const options = this.#options;
-    const answerAt = forecastAnswerAt(this.#state(at), this.#queue, key, cost, priority);
+    const state = this.#state(at);
+    const answerAt = forecastAnswerAt(state, this.#queue, key, cost, priority);
     const verdict = this.#shed.onArrival(at, answerAt, deadlineAt);
     if (verdict === undefined) return undefined;
     // On arrival the time left is the call's whole timeout: if its own run cannot fit, no retry can.
-    const aloneMs = this.#state(at).windowMs + this.#latency.predict(options.cost === undefined ? 1 : cost)!;
+    const aloneMs = state.windowMs + this.#latency.predict(state.costed ? cost : 1)!;
     return this.#overloaded('on arrival: it would be answered', verdict, aloneMs);
   }
 

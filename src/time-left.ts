@@ -82,7 +82,7 @@ const EARLIEST_START_S = 946_684_800;
  * `X-Request-Start` in ms since the epoch. The unit is the first of microseconds, milliseconds
  * and seconds in which the value falls after 2000-01-01.
  */
-export function requestStartMs(value: string | undefined): number | undefined {
+function requestStartMs(value: string | undefined): number | undefined {
   const match = value === undefined ? null : /^\s*(?:t=)?(\d{1,20}(?:\.\d{1,9})?)\s*$/.exec(value);
   if (match === null) return undefined;
   const raw = Number(match[1]);
@@ -101,7 +101,7 @@ const GRPC_UNITS: Record<string, readonly [number, number]> = {
 };
 
 /** `grpc-timeout` in ms: the gRPC wire format allows at most 8 digits and one unit. */
-export function grpcTimeoutMs(value: string | undefined): number | undefined {
+function grpcTimeoutMs(value: string | undefined): number | undefined {
   const match = value === undefined ? null : /^(\d{1,8})([HMSmun])$/.exec(value.trim());
   if (match === null) return undefined;
   const [msPerUnit, unitsPerMs] = GRPC_UNITS[match[2]!]!;
@@ -109,7 +109,7 @@ export function grpcTimeoutMs(value: string | undefined): number | undefined {
 }
 
 /** `x-envoy-expected-rq-timeout-ms`: a whole number of ms. */
-export function envoyTimeoutMs(value: string | undefined): number | undefined {
+function envoyTimeoutMs(value: string | undefined): number | undefined {
   const match = value === undefined ? null : /^\s*(\d{1,12})\s*$/.exec(value);
   return match === null ? undefined : Number(match[1]);
 }

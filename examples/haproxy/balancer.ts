@@ -33,9 +33,10 @@ export async function startBalancer(config: (socket: string) => string, port: nu
   const socket = join(folder, 'stats.sock');
   const file = join(folder, 'haproxy.cfg');
   writeFileSync(file, config(socket));
-  const check = spawnSync(haproxyPath(), ['-c', '-q', '-f', file], { encoding: 'utf8' });
+  const haproxy = haproxyPath();
+  const check = spawnSync(haproxy, ['-c', '-q', '-f', file], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`haproxy -c refused the configuration:\n${check.stdout}${check.stderr}`);
-  const child = spawn(haproxyPath(), ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(haproxy, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -54,7 +55,7 @@ export async function startBalancer(config: (socket: string) => string, port: nu
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-export function accepts(port: number): Promise<boolean> {
+function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => (socket.destroy(), resolve(true)));
