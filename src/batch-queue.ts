@@ -97,6 +97,28 @@ export class Partition {
     if (record !== undefined) record.partition = this;
   }
 
+  /**
+   * Moves a queued call with a record to a higher priority's lane (a slot shared by `key`
+   * whose new caller outranks it, contract §11). It keeps its sequence number and stamp, so
+   * its window is unchanged, and goes to the back of that lane; its old place is a tombstone.
+   */
+  raise(chunkSize: number, record: CallRecord, priority: number): void {
+    for (const lane of this.#lanes) {
+      if (lane.priority >= priority) continue;
+      for (const chunk of lane.queued()) {
+        const index = chunk.records?.indexOf(record, chunk.head) ?? -1;
+        if (index < 0) continue;
+        const moved = new CallRecord(record.settle, record.cost, undefined);
+        moved.state = SETTLED;
+        chunk.records![index] = moved;
+        const seq = chunk.seqAt(index);
+        const stamp = chunk.stampAt(index);
+        this.#laneFor(priority).add(chunkSize, chunk.items[index], record.settle, seq, stamp, record.cost, record);
+        return;
+      }
+    }
+  }
+
   /** Counts out a call that left the queue early; its tombstone stays until passed. */
   remove(cost: number): void {
     this.size--;
@@ -356,6 +378,11 @@ export class BatchQueue {
   ): void {
     partition.add(this.chunkSize, priority, item, settle, seq, stamp, cost, record);
     this.size++;
+  }
+
+  /** Moves a queued call with a record to a higher priority (see `Partition.raise`). */
+  raise(record: CallRecord, priority: number): void {
+    record.partition?.raise(this.chunkSize, record, priority);
   }
 
   /** Takes out a call that leaves before its batch (an abort, a deadline); its record already says SETTLED. */

@@ -172,13 +172,18 @@ export function batched<I, O>(
   }
   const batcher = new Batcher<I, O>(fn, resolved, name);
   const perItem = (item: I, call?: CallOptions): Promise<O> => batcher.call(item, call);
-  return Object.assign(perItem, {
+  // prime, clear and clearAll return the function's controls, as DataLoader's return the loader.
+  const controls: BatchedFunction<I, O> = Object.assign(perItem, {
     flush: () => batcher.flush(),
     drain: () => batcher.drain(),
     close: () => batcher.close(),
     stats: () => batcher.stats(),
     configure: (partial: BatchedOptions<I, O>) => batcher.configure(partial),
+    prime: (key: unknown, value: O) => (batcher.prime(key, value), controls),
+    clear: (key: unknown) => (batcher.clear(key), controls),
+    clearAll: () => (batcher.clearAll(), controls),
   });
+  return controls;
 }
 
 /**

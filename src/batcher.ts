@@ -6,6 +6,7 @@ import { Dispatcher, type BatchFn, type DispatchHost } from './dispatch.js';
 import { Drains } from './drains.js';
 import { BatcherClosedError } from './errors.js';
 import { keepHiddenClass } from './hidden-classes.js';
+import { KeyedCalls, type KeyHost } from './keyed-calls.js';
 import {
   mergeOptions,
   namedOptionError,
@@ -57,6 +58,9 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
   readonly #overload: OverloadControl;
   readonly #tally = new Tally();
   readonly #drains = new Drains();
+  /** With `key` or `cache` (contract §11): which slot a call joins, and the results kept. */
+  #keys: KeyedCalls | undefined;
+  readonly #keyHost: KeyHost;
 
   constructor(fn: BatchFn<I, O>, options: ResolvedOptions, name: string, thisArg?: unknown) {
     this.#name = name;
@@ -74,6 +78,16 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
     this.#overload = new OverloadControl(name, this.#queue, running, options);
     this.#dispatcher = new Dispatcher(fn, thisArg, name, this.#tally, this.#overload, running, this);
     this.#running = running;
+    this.#keyHost = {
+      enqueue: (slot, item, admitted) => {
+        const partition = this.#queue.partitionOf(admitted.key);
+        const stamp = this.#timing.arrive(admitted.at);
+        this.#enqueue(partition, slot.priority, item, slot.settle, stamp, admitted.cost, slot);
+      },
+      raise: (slot, priority) => this.#queue.raise(slot, priority),
+      leave: this.#leave,
+    };
+    this.#keys = this.#keysFor(options);
   }
 
   /** Queues one item; the promise settles with its own result. */
@@ -93,8 +107,9 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
 
   /** A call with call options, or under options that check or weigh every call. */
   #callWithOptions(item: I, call: CallOptions | undefined): Promise<O> {
-    const admitted = admit(item, call, this.#options, this.#name, this.#queue.size, this.#overload);
+    const admitted = admit(item, call, this.#options, this.#name, this.#queue.size, this.#overload, this.#keys);
     if ('why' in admitted) return this.#refuse(admitted);
+    if (this.#keys !== undefined) return this.#keys.call(item, call, admitted) as Promise<O>;
     const promise = newCall() as Promise<O>;
     const settle = captured;
     const record = recordFor(settle, call, admitted, this.#name, this.#leave);
@@ -156,6 +171,8 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
       partitions: this.#queue.partitionCount,
       running: this.#running.size,
       ...counts,
+      deduplicated: this.#keys?.deduplicated ?? 0,
+      cacheHits: this.#keys?.cacheHits ?? 0,
       ...(auto === undefined ? {} : { auto }),
       rejectedBy,
       ...this.#overload.stats(),
@@ -174,6 +191,8 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
     this.#timing = timingFor(options, this.#timingHost, this.#timing);
     this.#queue.chunkSize = options.maxBatchSize;
     this.#overload.configure(options);
+    // New keys or a new cache start afresh; slots already queued still answer their callers.
+    if (!this.#keys?.servesOptions(options)) this.#keys = this.#keysFor(options);
     // Queued calls keep the cost and key they arrived with; one that no longer fits any batch
     // would wait forever, so it leaves now, as it would have been refused on arrival. All of
     // them leave before the pump below, so none can be dispatched under the new budget.
@@ -185,6 +204,31 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
     }
     this.#releaseDrains();
     this.#pump();
+  }
+
+  prime(key: unknown, value: O): this {
+    this.#keysWithCache('prime').prime(key, value);
+    return this;
+  }
+
+  clear(key: unknown): this {
+    this.#keysWithCache('clear').clear(key);
+    return this;
+  }
+
+  clearAll(): this {
+    this.#keysWithCache('clearAll').clearAll();
+    return this;
+  }
+
+  #keysWithCache(method: string): KeyedCalls {
+    if (this.#keys === undefined) throw new TypeError(`${this.#name}: ${method}() needs the \`cache\` option`);
+    return this.#keys;
+  }
+
+  #keysFor(options: ResolvedOptions): KeyedCalls | undefined {
+    if (options.key === undefined && options.cache === undefined) return undefined;
+    return new KeyedCalls(options, this.#name, this.#tally, this.#keyHost);
   }
 
   // ---- for its dispatcher (DispatchHost; not part of BatcherControls) -----------------------

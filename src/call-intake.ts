@@ -3,6 +3,7 @@ import { CallRecord, type Settle, watch } from './call-record.js';
 import { exactNow } from './clock.js';
 import { QueueFullError, TimeoutError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import type { KeyedCalls, KeyEntry } from './keyed-calls.js';
 import type { OverloadControl } from './overload.js';
 import type { CallOptions, RejectionReason } from './types.js';
 
@@ -17,6 +18,10 @@ export interface Admitted {
   readonly at: number;
   /** `at + timeout`, or Infinity. */
   readonly deadlineAt: number;
+  /** With `key` or `cache`: its key (contract §11); else undefined. */
+  readonly slotKey: unknown;
+  /** With `key` or `cache`: the queued slot or cache entry it joins, or undefined for a slot of its own. */
+  readonly found: KeyEntry | undefined;
 }
 
 /** A call refused before it queues: the reason it rejects with, and how it is counted. */
@@ -38,6 +43,7 @@ export function admit(
   name: string,
   queued: number,
   overload: OverloadControl,
+  keys: KeyedCalls | undefined,
 ): Admitted | Refused {
   let priority = 0;
   if (call !== undefined) {
@@ -53,24 +59,29 @@ export function admit(
   }
   let cost: number;
   let key: string | number | undefined;
+  let slotKey: unknown;
   try {
     cost = costOf(item, options, name);
     key = partitionKeyOf(item, options, name);
+    if (keys !== undefined) slotKey = keys.keyOf(item);
   } catch (error) {
     return { reason: error, why: 'badInput' };
   }
-  if (queued >= options.maxQueueSize) return queueFull(options, name);
+  // A call that joins a queued slot or a cache entry adds nothing to the queue: no queue is
+  // full for it, and it is never shed on arrival (contract §11).
+  const found = keys?.find(key, slotKey);
+  if (found === undefined && queued >= options.maxQueueSize) return queueFull(options, name);
   // A call's own timeout wins over the option; Infinity means no deadline for this call.
   let timeout = call?.timeout ?? options.timeout;
   if (timeout === Infinity) timeout = undefined;
   // The exact clock is read once, and only for a deadline; else the timing policy reads what
   // it needs (a fixed window starts at the call, contract §3).
-  if (timeout === undefined) return { priority, cost, key, timeout, at: -1, deadlineAt: Infinity };
+  if (timeout === undefined) return { priority, cost, key, timeout, at: -1, deadlineAt: Infinity, slotKey, found };
   const at = exactNow();
   const deadlineAt = at + timeout;
-  const refusal = overload.refusal(at, deadlineAt, key, cost, priority);
+  const refusal = found === undefined ? overload.refusal(at, deadlineAt, key, cost, priority) : undefined;
   if (refusal !== undefined) return { reason: refusal, why: 'shed' };
-  return { priority, cost, key, timeout, at, deadlineAt };
+  return { priority, cost, key, timeout, at, deadlineAt, slotKey, found };
 }
 
 /** The refusal of a call that finds the queue at `maxQueueSize`. */
@@ -85,7 +96,9 @@ export function checksEveryCall(options: ResolvedOptions): boolean {
     options.input !== undefined ||
     options.cost !== undefined ||
     options.partitionBy !== undefined ||
-    options.timeout !== undefined
+    options.timeout !== undefined ||
+    options.key !== undefined ||
+    options.cache !== undefined
   );
 }
 
@@ -105,10 +118,22 @@ export function recordFor(
   const { timeout } = admitted;
   if (signal === undefined && timeout === undefined && call?.meta === undefined) return undefined;
   const record = new CallRecord(settle, admitted.cost, call?.meta);
-  record.deadlineAt = admitted.deadlineAt;
-  if (signal !== undefined || timeout !== undefined) {
-    const timedOut = () => new TimeoutError(`${name}: the call timed out after ${timeout} ms`);
-    watch(record, signal, timeout, timedOut, leave);
-  }
+  watchCall(record, call, admitted, name, leave);
   return record;
+}
+
+/** Arranges for a recorded call to leave when its signal aborts or its deadline passes. */
+export function watchCall(
+  record: CallRecord,
+  call: CallOptions | undefined,
+  admitted: Admitted,
+  name: string,
+  leave: (record: CallRecord, reason: unknown, why: RejectionReason) => void,
+): void {
+  record.deadlineAt = admitted.deadlineAt;
+  const signal = call?.signal;
+  const { timeout } = admitted;
+  if (signal === undefined && timeout === undefined) return;
+  const timedOut = () => new TimeoutError(`${name}: the call timed out after ${timeout} ms`);
+  watch(record, signal, timeout, timedOut, leave);
 }

@@ -1,6 +1,7 @@
 import { keepHiddenClass } from './hidden-classes.js';
 import type { Partition } from './batch-queue.js';
 import type { RunningBatch } from './running-batch.js';
+import type { RejectionReason } from './types.js';
 
 /**
  * Settles a caller's promise: the promise's own resolve function. A rejection is passed to it
@@ -36,6 +37,8 @@ export class CallRecord {
   partition: Partition | undefined = undefined;
   /** The batch it runs in, so that a caller leaving early can be counted out of it. */
   batch: RunningBatch | undefined = undefined;
+  /** Set on a slot that several callers share (`key`, contract §11): settling it settles them. */
+  shared: SharedSlot | undefined = undefined;
 
   constructor(
     readonly settle: Settle,
@@ -44,6 +47,14 @@ export class CallRecord {
     /** What the caller passed as `call.meta`, for `onBatch`. */
     readonly meta: unknown,
   ) {}
+}
+
+/** A slot shared by several callers (`Slot`, src/slot.ts), as `settleCall` sees it. */
+export interface SharedSlot {
+  /** Settles every caller still waiting on the slot, each counted once under `why` (none: resolved). */
+  settleCallers(value: unknown, why: RejectionReason | undefined, isRejection: boolean): void;
+  /** How many callers waited on it when its batch left (onBatch's `callers`). */
+  readonly callersWhenDispatched: number;
 }
 
 /**

@@ -12,8 +12,10 @@ import { describeValue, messageOf } from './describe.js';
 export interface BatchEventItem {
   /** How long this item waited in the queue before its batch started, in ms. */
   readonly queuedMs: number;
-  /** What its caller passed as `call.meta` (a trace context, say), or undefined. */
+  /** What its caller passed as `call.meta` (a trace context, say), or undefined; with `key`, its first caller's. */
   readonly meta: unknown;
+  /** How many callers were waiting on this item when its batch left: 1, or more for a slot shared by `key`. */
+  readonly callers: number;
 }
 
 /**
@@ -160,6 +162,45 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @example `{ delay: 'auto', timeout: 150, shed: true }`
    */
   shed?: boolean | undefined;
+  /**
+   * The key of an item (compared as `Map` keys): calls with equal keys waiting in the same
+   * partition share one slot of a batch, so the batch method sees the item once and every
+   * caller gets its result. Each caller keeps its own signal, deadline, priority and meta.
+   * @default undefined (every call is its own slot)
+   * @example `{ key: (request: UserRequest) => request.userId }`
+   */
+  key?: ((item: I) => unknown) | undefined;
+  /**
+   * Keep results per key across batches: `true` (a `Map` the batcher holds) or a map of your
+   * own with `get`, `set` and `delete` (a `Map`, an LRU with a size bound and a TTL). A call
+   * whose key is kept settles from it and never queues; a key being computed is joined, not
+   * run again. A key whose result is an `Error`, or whose batch failed, is never kept.
+   * Without `key`, the key is the item itself. `false` is the same as none.
+   * @default undefined (no cache)
+   * @example `{ key: (id: number) => id, cache: new LRUCache({ max: 10_000, ttl: 60_000 }) }`
+   */
+  cache?: boolean | CacheMap | undefined;
+}
+
+/**
+ * A map that `cache` can keep results in: a `Map`, or an LRU with a size bound and a TTL
+ * (lru-cache's `LRUCache`). What the batcher stores in it is its own (one entry per key, never
+ * `undefined`); the map may drop an entry at any time, and that key is then computed again.
+ * `clear` is needed only by `clearAll()`.
+ *
+ * @example
+ * ```ts
+ * const cache: CacheMap = new Map();
+ * ```
+ */
+export interface CacheMap {
+  // `any`: a typed map (`Map<string, …>`, `LRUCache<number, …>`) must fit.
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  get(key: any): unknown;
+  set(key: any, value: any): unknown;
+  delete(key: any): unknown;
+  clear?(): unknown;
+  /* eslint-enable @typescript-eslint/no-explicit-any */
 }
 
 /** Options as the engine uses them: defaults filled in, checks compiled. */
@@ -178,6 +219,9 @@ export interface ResolvedOptions {
   readonly maxBatchCost: number;
   readonly partitionBy: ((item: unknown) => unknown) | undefined;
   readonly shed: boolean;
+  readonly key: ((item: unknown) => unknown) | undefined;
+  /** `true`: a `Map` each batcher makes for itself; `cache: false` resolves to undefined. */
+  readonly cache: true | CacheMap | undefined;
   /** The options as the user gave them, for `getBatchedOptions`. */
   readonly given: Readonly<BatchedOptions>;
 }
@@ -225,6 +269,15 @@ const VALIDATORS: Record<keyof BatchedOptions, Validator> = {
   maxBatchCost: (v) => (typeof v === 'number' && v > 0 ? undefined : 'a number > 0, or Infinity'),
   partitionBy: isFunction,
   shed: (v) => (typeof v === 'boolean' ? undefined : 'a boolean'),
+  key: isFunction,
+  cache: (v) => {
+    if (typeof v === 'boolean') return undefined;
+    if (typeof v !== 'object' || v === null) return 'true, false or a map with get, set and delete';
+    const missing = (['get', 'set', 'delete'] as const).filter(
+      (method) => typeof (v as Record<string, unknown>)[method] !== 'function',
+    );
+    return missing.length === 0 ? undefined : `a map with get, set and delete (it has no ${missing.join(', ')} method)`;
+  },
 };
 
 const OPTION_NAMES = Object.keys(VALIDATORS) as (keyof BatchedOptions)[];
@@ -297,6 +350,8 @@ export function resolveOptions(given: BatchedOptions): ResolvedOptions {
     maxBatchCost: given.maxBatchCost ?? Infinity,
     partitionBy: given.partitionBy,
     shed: given.shed ?? false,
+    key: given.key as ((item: unknown) => unknown) | undefined,
+    cache: given.cache === false ? undefined : given.cache,
     given: Object.freeze({ ...given }),
   };
 }

@@ -83,6 +83,7 @@ export class RunningBatch {
       items: Array.from({ length: this.size }, (_, i) => ({
         queuedMs: Math.max(0, this.startedAt - (stamps?.[i] ?? firstStamp)),
         meta: records?.[i]?.meta,
+        callers: records?.[i]?.shared?.callersWhenDispatched ?? 1,
       })),
       trigger: this.trigger,
       ...(error === undefined ? {} : { error }),

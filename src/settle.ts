@@ -25,6 +25,8 @@ export function settleCall(
       record.detach();
       record.detach = undefined;
     }
+    // A slot shared by `key`: its callers are settled and counted one by one (contract §11).
+    if (record.shared !== undefined) return record.shared.settleCallers(value, why, isRejection);
   }
   if (why === undefined) {
     tally.resolved++;

@@ -107,6 +107,10 @@ export interface BatcherStats {
   readonly resolved: number;
   /** Calls rejected so far (for any reason, including a full queue or a bad input). */
   readonly rejected: number;
+  /** Calls that joined the slot of a queued call with an equal `key` (contract §11); 0 without `key`, and with `cache`. */
+  readonly deduplicated: number;
+  /** Calls that found their key in the `cache`: a kept value, or a pending result they joined; 0 without `cache`. */
+  readonly cacheHits: number;
   /** `items / batches`, or 0 before the first batch. */
   readonly meanBatchSize: number;
   /** How many batches had each size: `{ 4: 10, 2: 1 }`. */
@@ -219,4 +223,13 @@ export interface BatcherControls<I = unknown, O = unknown> {
    * back to its default. A running batch keeps its options.
    */
   configure(partial: import('./options.js').BatchedOptions<I, O>): void;
+  /**
+   * With `cache`: puts `value` in the cache for `key` if it holds none (a key pending or kept
+   * is left as it is; an `Error` primes nothing). Without `cache` it throws a `TypeError`.
+   */
+  prime(key: unknown, value: O): this;
+  /** With `cache`: forgets `key`, so its next call computes it. Without `cache` it throws a `TypeError`. */
+  clear(key: unknown): this;
+  /** With `cache`: forgets every key (a map of your own needs a `clear` method). Without `cache` it throws a `TypeError`. */
+  clearAll(): this;
 }

@@ -1,0 +1,189 @@
+import { type Admitted, watchCall } from './call-intake.js';
+import { captured, newCall, QUEUED, type CallRecord, SETTLED } from './call-record.js';
+import { isError, messageOf } from './describe.js';
+import type { CacheMap, ResolvedOptions } from './options.js';
+import { warn } from './runtime.js';
+import { settleCall } from './settle.js';
+import { Slot, SlotCaller } from './slot.js';
+import type { Tally } from './tally.js';
+import type { CallOptions, RejectionReason } from './types.js';
+
+/** A result kept in the cache for a key. (While its key is computed, the entry is its `Slot`.) */
+export class Kept {
+  constructor(readonly value: unknown) {}
+}
+
+/** What a call with a key may find: a slot to join (queued, or with `cache` pending), or a kept result. */
+export type KeyEntry = Slot | Kept;
+
+/** What `KeyedCalls` asks of the engine: its own ways of queueing and of letting a call leave. */
+export interface KeyHost {
+  /** Queues a new slot as the engine queues a call with a record. */
+  enqueue(slot: Slot, item: unknown, admitted: Admitted): void;
+  /** A queued slot moves to a higher priority: a new caller outranks it. */
+  raise(slot: Slot, priority: number): void;
+  /** A slot whose callers have all left: out of the queue, or counted out of its running batch. */
+  leave(slot: CallRecord, reason: unknown, why: RejectionReason): void;
+}
+
+/**
+ * contract §11, for the engine: which slot a call with a key joins (one per key among the
+ * queued calls of a partition), and with `cache` the results kept per key and the keys being
+ * computed. The engine consults it once per call (`find` on admission, then `call`) and knows
+ * nothing else of keys: a slot is one queued call with a record to it, and settling the slot
+ * settles its callers (`Slot`). A batcher without `key` or `cache` has none of this.
+ */
+export class KeyedCalls {
+  /** Calls that joined a queued slot (without `cache`). */
+  deduplicated = 0;
+  /** Calls that found their key in the cache: a value, or a pending result they joined. */
+  cacheHits = 0;
+  readonly #key: ((item: unknown) => unknown) | undefined;
+  readonly #cache: CacheMap | undefined;
+  /** Without `cache`: the newest slot of each key, by partition key; it is joined while queued. */
+  readonly #slots = new Map<unknown, Map<unknown, Slot>>();
+  #warnedAboutCache = false;
+
+  constructor(
+    options: ResolvedOptions,
+    /** `Class.method`, for messages. */
+    private readonly name: string,
+    private readonly tally: Tally,
+    private readonly host: KeyHost,
+  ) {
+    this.#key = options.key;
+    this.#cache = options.cache === true ? new Map() : options.cache;
+  }
+
+  /** Whether these calls were made for `options` (else `configure` makes new ones). */
+  servesOptions(options: ResolvedOptions): boolean {
+    return options.key === this.#key && (options.cache === true ? this.#cache instanceof Map : options.cache === this.#cache);
+  }
+
+  /** The call's key (the item itself without `key`); a `key` that throws is the caller's `TypeError`. */
+  keyOf(item: unknown): unknown {
+    if (this.#key === undefined) return item;
+    try {
+      return this.#key(item);
+    } catch (cause) {
+      throw new TypeError(`${this.name}: the \`key\` function threw: ${messageOf(cause)}`, { cause });
+    }
+  }
+
+  /** On admission: the queued slot of `key` in its partition, or its cache entry; undefined for a slot of its own. */
+  find(partitionKey: unknown, key: unknown): KeyEntry | undefined {
+    if (this.#cache !== undefined) {
+      const entry: unknown = this.#cache.get(key);
+      if (entry instanceof Kept) return entry;
+      return entry instanceof Slot && entry.state !== SETTLED ? entry : undefined;
+    }
+    const slot = this.#slots.get(partitionKey)?.get(key);
+    return slot !== undefined && slot.state === QUEUED ? slot : undefined;
+  }
+
+  /** An admitted call: settled from the cache, a caller of the slot it found, or the first caller of a new slot. */
+  call(item: unknown, call: CallOptions | undefined, admitted: Admitted): Promise<unknown> {
+    const found = admitted.found;
+    if (found instanceof Kept) {
+      this.cacheHits++;
+      this.tally.resolved++;
+      return Promise.resolve(found.value);
+    }
+    const promise = newCall();
+    const settle = captured;
+    const slot = found ?? this.#newSlot(call, admitted);
+    if (found !== undefined) {
+      if (this.#cache === undefined) this.deduplicated++;
+      else this.cacheHits++;
+    }
+    const caller = new SlotCaller(settle, call?.meta, slot, admitted.priority);
+    watchCall(caller, call, admitted, this.name, this.#callerLeft);
+    slot.join(caller);
+    if (found === undefined) {
+      this.host.enqueue(slot, item, admitted);
+    } else if (admitted.priority > slot.priority && slot.state === QUEUED) {
+      slot.priority = admitted.priority;
+      this.host.raise(slot, admitted.priority);
+    }
+    return promise;
+  }
+
+  /** `prime(key, value)`: a value for a key that has none (not pending, not kept); an `Error` primes nothing. */
+  prime(key: unknown, value: unknown): void {
+    const cache = this.#cacheFor('prime');
+    if (isError(value) || this.#ours(cache.get(key))) return;
+    cache.set(key, new Kept(value));
+  }
+
+  /** `clear(key)`: forgets one key; a batch computing it still answers its callers, and keeps nothing. */
+  clear(key: unknown): void {
+    this.#cacheFor('clear').delete(key);
+  }
+
+  /** `clearAll()`: forgets every key. */
+  clearAll(): void {
+    const cache = this.#cacheFor('clearAll');
+    if (typeof cache.clear !== 'function') {
+      throw new TypeError(`${this.name}: clearAll() needs a \`cache\` with a clear method, and this one has none`);
+    }
+    cache.clear();
+  }
+
+  #newSlot(call: CallOptions | undefined, admitted: Admitted): Slot {
+    const { slotKey, key } = admitted;
+    const slot = new Slot(slotKey, key, admitted.cost, call?.meta, admitted.priority, this.tally, this.#settled);
+    if (this.#cache !== undefined) {
+      this.#cache.set(slotKey, slot);
+    } else {
+      let slots = this.#slots.get(key);
+      if (slots === undefined) this.#slots.set(key, (slots = new Map()));
+      slots.set(slotKey, slot);
+    }
+    return slot;
+  }
+
+  /** One caller of a slot leaves (abort, deadline); the slot goes when none is left. */
+  readonly #callerLeft = (record: CallRecord, reason: unknown, why: RejectionReason): void => {
+    if (record.state === SETTLED) return;
+    const slot = (record as SlotCaller).slot;
+    const anyLeft = slot.leave(record as SlotCaller);
+    settleCall(this.tally, record.settle, record, reason, why);
+    if (!anyLeft) this.host.leave(slot, reason, why);
+  };
+
+  /** A slot has settled: its result kept (`ok`, with `cache`) or its key forgotten. */
+  readonly #settled = (slot: Slot, ok: boolean, value: unknown): void => {
+    const cache = this.#cache;
+    if (cache === undefined) {
+      const slots = this.#slots.get(slot.partitionKey);
+      if (slots?.get(slot.key) !== slot) return; // a newer slot of its key came after it ran
+      slots.delete(slot.key);
+      if (slots.size === 0) this.#slots.delete(slot.partitionKey);
+      return;
+    }
+    try {
+      // Only while the entry is still this slot: the map may have dropped it (an LRU, a TTL,
+      // `clear`), and then nothing is kept.
+      if (cache.get(slot.key) !== slot) return;
+      if (ok && !isError(value)) cache.set(slot.key, new Kept(value));
+      else cache.delete(slot.key);
+    } catch (error) {
+      this.#warnOnce(`${this.name}: the cache threw (the result was delivered, not kept): ${messageOf(error)}`);
+    }
+  };
+
+  #ours(entry: unknown): boolean {
+    return entry instanceof Kept || (entry instanceof Slot && entry.state !== SETTLED);
+  }
+
+  #cacheFor(method: string): CacheMap {
+    if (this.#cache === undefined) throw new TypeError(`${this.name}: ${method}() needs the \`cache\` option`);
+    return this.#cache;
+  }
+
+  #warnOnce(message: string): void {
+    if (this.#warnedAboutCache) return;
+    this.#warnedAboutCache = true;
+    warn(message, 'BatchedWarning');
+  }
+}
