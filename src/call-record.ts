@@ -55,6 +55,17 @@ export interface SharedSlot {
   settleCallers(value: unknown, why: RejectionReason | undefined, isRejection: boolean): void;
   /** How many callers waited on it when its batch left (onBatch's `callers`). */
   readonly callersWhenDispatched: number;
+  /**
+   * The slot rides in a batch being formed: each caller that `rides` says cannot make its own
+   * deadline is told why (`told`) and leaves, while the others wait on (contract §11, `shed`).
+   */
+  dropCallers(rides: (caller: CallRecord) => boolean, told: (caller: CallRecord) => Told): void;
+}
+
+/** What a call that may not ride is told, and how its rejection is counted. */
+export interface Told {
+  readonly error: Error;
+  readonly why: RejectionReason;
 }
 
 /**

@@ -34,15 +34,17 @@ export interface KeyHost {
  * settles its callers (`Slot`). A batcher without `key` or `cache` has none of this.
  */
 export class KeyedCalls {
-  /** Calls that joined a queued slot (without `cache`). */
+  /** Calls that joined a queued slot (with `cache`, only one the cache had forgotten). */
   deduplicated = 0;
   /** Calls that found their key in the cache: a value, or a pending result they joined. */
   cacheHits = 0;
   readonly #key: ((item: unknown) => unknown) | undefined;
   readonly #cache: CacheMap | undefined;
-  /** Without `cache`: the newest slot of each key, by partition key; it is joined while queued. */
+  /** The newest slot of each key, by partition key; it is joined while queued. */
   readonly #slots = new Map<unknown, Map<unknown, Slot>>();
   #warnedAboutCache = false;
+  /** Whether the last `find` found its entry in the cache; `call` reads it right after, for the same call. */
+  #inCache = false;
 
   constructor(
     options: ResolvedOptions,
@@ -57,7 +59,9 @@ export class KeyedCalls {
 
   /** Whether these calls were made for `options` (else `configure` makes new ones). */
   servesOptions(options: ResolvedOptions): boolean {
-    return options.key === this.#key && (options.cache === true ? this.#cache instanceof Map : options.cache === this.#cache);
+    return (
+      options.key === this.#key && (options.cache === true ? this.#cache instanceof Map : options.cache === this.#cache)
+    );
   }
 
   /** The call's key (the item itself without `key`); a `key` that throws is the caller's `TypeError`. */
@@ -70,12 +74,17 @@ export class KeyedCalls {
     }
   }
 
-  /** On admission: the queued slot of `key` in its partition, or its cache entry; undefined for a slot of its own. */
+  /**
+   * On admission: the cache's entry for `key` (a kept value, or the slot computing it), else
+   * the queued slot of `key` in its partition (with `cache` too: after `clear`, a slot still
+   * queued is one slot per key); undefined for a slot of its own.
+   */
   find(partitionKey: unknown, key: unknown): KeyEntry | undefined {
+    this.#inCache = false;
     if (this.#cache !== undefined) {
       const entry: unknown = this.#cache.get(key);
-      if (entry instanceof Kept) return entry;
-      return entry instanceof Slot && entry.state !== SETTLED ? entry : undefined;
+      this.#inCache = entry instanceof Kept || (entry instanceof Slot && entry.state !== SETTLED);
+      if (this.#inCache) return entry as KeyEntry;
     }
     const slot = this.#slots.get(partitionKey)?.get(key);
     return slot !== undefined && slot.state === QUEUED ? slot : undefined;
@@ -92,10 +101,7 @@ export class KeyedCalls {
     const promise = newCall();
     const settle = captured;
     const slot = found ?? this.#newSlot(call, admitted);
-    if (found !== undefined) {
-      if (this.#cache === undefined) this.deduplicated++;
-      else this.cacheHits++;
-    }
+    if (found !== undefined) this.#count(found);
     const caller = new SlotCaller(settle, call?.meta, slot, admitted.priority);
     watchCall(caller, call, admitted, this.name, this.#callerLeft);
     slot.join(caller);
@@ -129,16 +135,24 @@ export class KeyedCalls {
     cache.clear();
   }
 
+  /** A call joins `slot`: a cache hit when the cache led it there, else deduplicated. */
+  #count(slot: Slot): void {
+    if (this.#inCache) {
+      this.cacheHits++;
+      return;
+    }
+    this.deduplicated++;
+    // A queued slot the cache had forgotten (`clear`): its result is kept again.
+    this.#cache?.set(slot.key, slot);
+  }
+
   #newSlot(call: CallOptions | undefined, admitted: Admitted): Slot {
     const { slotKey, key } = admitted;
     const slot = new Slot(slotKey, key, admitted.cost, call?.meta, admitted.priority, this.tally, this.#settled);
-    if (this.#cache !== undefined) {
-      this.#cache.set(slotKey, slot);
-    } else {
-      let slots = this.#slots.get(key);
-      if (slots === undefined) this.#slots.set(key, (slots = new Map()));
-      slots.set(slotKey, slot);
-    }
+    this.#cache?.set(slotKey, slot);
+    let slots = this.#slots.get(key);
+    if (slots === undefined) this.#slots.set(key, (slots = new Map()));
+    slots.set(slotKey, slot);
     return slot;
   }
 
@@ -153,14 +167,13 @@ export class KeyedCalls {
 
   /** A slot has settled: its result kept (`ok`, with `cache`) or its key forgotten. */
   readonly #settled = (slot: Slot, ok: boolean, value: unknown): void => {
-    const cache = this.#cache;
-    if (cache === undefined) {
-      const slots = this.#slots.get(slot.partitionKey);
-      if (slots?.get(slot.key) !== slot) return; // a newer slot of its key came after it ran
+    const slots = this.#slots.get(slot.partitionKey);
+    if (slots?.get(slot.key) === slot) {
       slots.delete(slot.key);
       if (slots.size === 0) this.#slots.delete(slot.partitionKey);
-      return;
     }
+    const cache = this.#cache;
+    if (cache === undefined) return;
     try {
       // Only while the entry is still this slot: the map may have dropped it (an LRU, a TTL,
       // `clear`), and then nothing is kept.

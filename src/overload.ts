@@ -1,12 +1,12 @@
 import type { BatchQueue, Partition, Taken } from './batch-queue.js';
-import type { CallRecord } from './call-record.js';
+import type { CallRecord, Told } from './call-record.js';
 import { exactNow } from './clock.js';
 import { OverloadedError, TimeoutError } from './errors.js';
 import { forecastAnswerAt, type ForecastState } from './forecast.js';
 import { LatencyModel } from './latency-model.js';
 import type { ResolvedOptions } from './options.js';
 import { SHED_MARGIN_MS, ShedPolicy, type ShedVerdict } from './shed-policy.js';
-import type { BatcherStats, RejectionReason } from './types.js';
+import type { BatcherStats } from './types.js';
 
 /**
  * Contract §10 as the engine sees it: the latency model every batcher keeps, the forecast it
@@ -60,32 +60,38 @@ export class OverloadControl {
   /**
    * The next batch of `partition`, formed at `at`, with the items that cannot make their
    * deadline left out and what each is told; undefined when nothing is shed (no `shed`, or no
-   * prediction yet): the engine then takes the batch as usual. An item whose deadline has
-   * already passed (its timer is late: the event loop was busy) is told `TimeoutError`, not
-   * that it was shed: a server then answers 504, which is the truth, not 503.
+   * prediction yet): the engine then takes the batch as usual.
    */
-  formBatch(
-    partition: Partition,
-    at: number,
-  ): { taken: Taken; left: { record: CallRecord; error: Error; why: RejectionReason }[] } | undefined {
+  formBatch(partition: Partition, at: number): { taken: Taken; left: (Told & { record: CallRecord })[] } | undefined {
     const options = this.#options;
     const shed = this.#shed;
     const endsAt = shed?.formationEnd(at, partition.nextBatchWork(options, options.cost !== undefined));
     if (shed === undefined || endsAt === undefined) return undefined;
-    const { taken, skipped } = this.#queue.takeAdmitted(partition, options, (record) => shed.rides(record, endsAt));
-    const predictedMs = endsAt - at;
-    return {
-      taken,
-      left: skipped.map((record) => {
-        const leftMs = record.deadlineAt - at;
-        if (leftMs <= 0) {
-          const late = `${this.#name}: the call's deadline passed ${(-leftMs).toFixed(1)} ms before its batch was formed`;
-          return { record, error: new TimeoutError(late), why: 'timeout' as const };
-        }
-        const when = 'when its batch was formed: the batch would end';
-        return { record, error: this.#overloaded(when, { predictedMs, leftMs }), why: 'shed' as const };
-      }),
-    };
+    const rides = (record: CallRecord): boolean => shed.rides(record, endsAt);
+    const told = (record: CallRecord): Told => this.#told(record, at, endsAt);
+    const { taken, skipped } = this.#queue.takeAdmitted(partition, options, (record) => {
+      if (!rides(record)) return false;
+      // A slot shared by `key` rides while any caller can make it; those who cannot are told now.
+      record.shared?.dropCallers(rides, told);
+      return true;
+    });
+    return { taken, left: skipped.map((record) => ({ record, ...told(record) })) };
+  }
+
+  /**
+   * What a call that may not ride in a batch formed at `at` and predicted to end at `endsAt`
+   * is told. One whose deadline has already passed (its timer is late: the event loop was
+   * busy) is told `TimeoutError`, not that it was shed: a server then answers 504, which is
+   * the truth, not 503.
+   */
+  #told(record: CallRecord, at: number, endsAt: number): Told {
+    const leftMs = record.deadlineAt - at;
+    if (leftMs <= 0) {
+      const late = `${this.#name}: the call's deadline passed ${(-leftMs).toFixed(1)} ms before its batch was formed`;
+      return { error: new TimeoutError(late), why: 'timeout' };
+    }
+    const when = 'when its batch was formed: the batch would end';
+    return { error: this.#overloaded(when, { predictedMs: endsAt - at, leftMs }), why: 'shed' };
   }
 
   /** What a batch costs whatever its size (the latency model's base), once it can predict. */

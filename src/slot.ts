@@ -1,4 +1,4 @@
-import { CallRecord, QUEUED, rejection, type SharedSlot } from './call-record.js';
+import { CallRecord, QUEUED, rejection, type SharedSlot, type Told } from './call-record.js';
 import { keepHiddenClass } from './hidden-classes.js';
 import { settleCall } from './settle.js';
 import type { Tally } from './tally.js';
@@ -74,6 +74,14 @@ export class Slot extends CallRecord implements SharedSlot {
     for (const { deadlineAt: at } of callers) if (at > deadlineAt) deadlineAt = at;
     this.deadlineAt = deadlineAt;
     return callers.length > 0;
+  }
+
+  dropCallers(rides: (caller: CallRecord) => boolean, told: (caller: CallRecord) => Told): void {
+    for (const caller of this.callers.filter((c) => !rides(c))) {
+      this.leave(caller);
+      const { error, why } = told(caller);
+      settleCall(this.tally, caller.settle, caller, error, why);
+    }
   }
 
   settleCallers(value: unknown, why: RejectionReason | undefined, isRejection: boolean): void {

@@ -326,6 +326,8 @@ describe('stats()', () => {
       rejected: 1,
       meanBatchSize: 2,
       batchSizes: { 3: 1, 1: 1 },
+      deduplicated: 0,
+      cacheHits: 0,
       rejectedBy: { ...NO_REJECTIONS, resultError: 1 },
     });
   });
@@ -450,9 +452,9 @@ describe('onBatch', () => {
     await jest.advanceTimersByTimeAsync(5);
     expect(events).toHaveLength(1);
     expect(events[0]!.items).toEqual([
-      { queuedMs: 20, meta: traceA },
-      { queuedMs: 5, meta: undefined },
-      { queuedMs: 5, meta: 'request-3' },
+      { queuedMs: 20, meta: traceA, callers: 1 },
+      { queuedMs: 5, meta: undefined, callers: 1 },
+      { queuedMs: 5, meta: 'request-3', callers: 1 },
     ]);
     expect(events[0]!.items[0]!.meta).toBe(traceA); // passed through, not copied
   });
