@@ -151,7 +151,7 @@ export class KeyedCalls {
     const slot = new Slot(slotKey, key, admitted.cost, call?.meta, admitted.priority, this.tally, this.#settled);
     this.#cache?.set(slotKey, slot);
     let slots = this.#slots.get(key);
-    if (slots === undefined) this.#slots.set(key, (slots = new Map()));
+    if (slots === undefined) this.#slots.set(key, (slots = new Map<unknown, Slot>()));
     slots.set(slotKey, slot);
     return slot;
   }

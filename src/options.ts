@@ -350,7 +350,7 @@ export function resolveOptions(given: BatchedOptions): ResolvedOptions {
     maxBatchCost: given.maxBatchCost ?? Infinity,
     partitionBy: given.partitionBy,
     shed: given.shed ?? false,
-    key: given.key as ((item: unknown) => unknown) | undefined,
+    key: given.key,
     cache: given.cache === false ? undefined : given.cache,
     given: Object.freeze({ ...given }),
   };

@@ -70,7 +70,7 @@ describe('one slot per key', () => {
 
   test('a batch failure rejects every caller of every slot, each counted', async () => {
     const failure = new Error('database down');
-    const load = batched(async (_items: User[]): Promise<number[]> => Promise.reject(failure), {
+    const load = batched(async (): Promise<number[]> => Promise.reject(failure), {
       delay: 10,
       key: byId,
     });
@@ -514,7 +514,7 @@ describe('prime, clear and clearAll', () => {
       expect(() => load.clear(1)).toThrow(/clear\(\) needs the `cache` option/);
       expect(() => load.clearAll()).toThrow(/clearAll\(\) needs the `cache` option/);
     }
-    const map = new Map();
+    const map = new Map<unknown, unknown>();
     const noClear = {
       get: (k: unknown) => map.get(k),
       set: (k: unknown, v: unknown) => map.set(k, v),
