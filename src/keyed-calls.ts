@@ -10,7 +10,20 @@ import type { CallOptions, RejectionReason } from './types.js';
 
 /** A result kept in the cache for a key. (While its key is computed, the entry is its `Slot`.) */
 export class Kept {
+  #promise: Promise<unknown> | undefined = undefined;
+
   constructor(readonly value: unknown) {}
+
+  /** One promise of the value for every call that finds it, as DataLoader hands out. */
+  get promise(): Promise<unknown> {
+    return (this.#promise ??= Promise.resolve(this.value));
+  }
+}
+
+/** A call with nothing of its own (no signal, deadline, priority or meta): it can share a promise. */
+function isPlain(call: CallOptions | undefined, admitted: Admitted): boolean {
+  if (admitted.timeout !== undefined) return false;
+  return call === undefined || (call.signal === undefined && !call.priority && call.meta === undefined);
 }
 
 /** What a call with a key may find: a slot to join (queued, or with `cache` pending), or a kept result. */
@@ -96,13 +109,17 @@ export class KeyedCalls {
     if (found instanceof Kept) {
       this.cacheHits++;
       this.tally.resolved++;
-      return Promise.resolve(found.value);
+      return found.promise;
     }
-    const promise = newCall();
-    const settle = captured;
     const slot = found ?? this.#newSlot(call, admitted);
     if (found !== undefined) this.#count(found);
-    const caller = new SlotCaller(settle, call?.meta, slot, admitted.priority);
+    if (isPlain(call, admitted)) {
+      const shared = slot.joinPlain();
+      if (found === undefined) this.host.enqueue(slot, item, admitted);
+      return shared;
+    }
+    const promise = newCall();
+    const caller = new SlotCaller(captured, call?.meta, slot, admitted.priority);
     watchCall(caller, call, admitted, this.name, this.#callerLeft);
     slot.join(caller);
     if (found === undefined) {

@@ -16,9 +16,9 @@ export class Rejections {
     resultError: 0,
   };
 
-  count(why: RejectionReason): void {
-    this.total++;
-    this.#byReason[why]++;
+  count(why: RejectionReason, calls = 1): void {
+    this.total += calls;
+    this.#byReason[why] += calls;
   }
 
   byReason(): Record<RejectionReason, number> {

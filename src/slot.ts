@@ -1,4 +1,4 @@
-import { CallRecord, QUEUED, rejection, type SharedSlot, type Told } from './call-record.js';
+import { CallRecord, captured, newCall, QUEUED, rejection, type Settle, type SharedSlot, type Told } from './call-record.js';
 import { keepHiddenClass } from './hidden-classes.js';
 import { settleCall } from './settle.js';
 import type { Tally } from './tally.js';
@@ -28,8 +28,15 @@ export type SlotSettled = (slot: Slot, ok: boolean, value: unknown) => void;
  * by one, then tells `KeyedCalls` whether its result may be kept.
  */
 export class Slot extends CallRecord implements SharedSlot {
-  /** The callers waiting on it, in the order they came. */
+  /** The callers waiting on it that can leave early (a signal, a deadline) or carry a meta, in the order they came. */
   readonly callers: SlotCaller[] = [];
+  /**
+   * Callers with nothing of their own (no signal, deadline, priority or meta): they share one
+   * promise, as DataLoader's callers of one key do, and cannot leave; counted here.
+   */
+  #plainCallers = 0;
+  #plainPromise: Promise<unknown> | undefined = undefined;
+  #plainSettle: Settle = noop;
   /** The highest priority of its callers. */
   priority: number;
   /** Callers that joined while it was queued, less those that left then: `callersWhenDispatched` once it runs. */
@@ -57,6 +64,18 @@ export class Slot extends CallRecord implements SharedSlot {
     return this.#queuedCallers;
   }
 
+  /** A caller with nothing of its own joins: the promise it shares with the others like it. */
+  joinPlain(): Promise<unknown> {
+    this.#plainCallers++;
+    if (this.state === QUEUED) this.#queuedCallers++;
+    this.deadlineAt = Infinity; // it waits however long it takes, so the slot rides
+    if (this.#plainPromise === undefined) {
+      this.#plainPromise = newCall();
+      this.#plainSettle = captured;
+    }
+    return this.#plainPromise;
+  }
+
   /** A caller starts waiting on it; the slot's deadline becomes the latest of its callers'. */
   join(caller: SlotCaller): void {
     this.callers.push(caller);
@@ -70,10 +89,10 @@ export class Slot extends CallRecord implements SharedSlot {
     callers.splice(callers.indexOf(caller), 1);
     if (this.state === QUEUED) this.#queuedCallers--;
     // The deadline it rides by is now the latest of those who wait.
-    let deadlineAt = -Infinity;
+    let deadlineAt = this.#plainCallers > 0 ? Infinity : -Infinity;
     for (const { deadlineAt: at } of callers) if (at > deadlineAt) deadlineAt = at;
     this.deadlineAt = deadlineAt;
-    return callers.length > 0;
+    return callers.length > 0 || this.#plainCallers > 0;
   }
 
   dropCallers(rides: (caller: CallRecord) => boolean, told: (caller: CallRecord) => Told): void {
@@ -85,15 +104,21 @@ export class Slot extends CallRecord implements SharedSlot {
   }
 
   settleCallers(value: unknown, why: RejectionReason | undefined, isRejection: boolean): void {
-    const callers = this.callers.splice(0);
+    const callers = this.callers.length === 0 ? this.callers : this.callers.splice(0);
+    const plain = this.#plainCallers;
+    this.#plainCallers = 0;
     // One rejected promise for all of them, made only if someone is there to handle it.
     let shared = value;
     let rejected = isRejection;
-    if (why !== undefined && !isRejection && callers.length > 0) {
+    if (why !== undefined && !isRejection && (callers.length > 0 || plain > 0)) {
       shared = rejection(value);
       rejected = true;
     }
     for (const caller of callers) settleCall(this.tally, caller.settle, caller, shared, why, rejected);
+    if (plain > 0) {
+      settleCall(this.tally, this.#plainSettle, undefined, shared, why, rejected);
+      this.tally.count(why, plain - 1); // one promise, but as many calls
+    }
     this.settled(this, why === undefined, value);
   }
 }

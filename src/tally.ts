@@ -1,5 +1,5 @@
 import { Rejections } from './rejections.js';
-import type { BatcherStats } from './types.js';
+import type { BatcherStats, RejectionReason } from './types.js';
 
 /** What a batcher counts for `stats()`: batches and their sizes, calls resolved and rejected. */
 export class Tally {
@@ -9,6 +9,12 @@ export class Tally {
   readonly rejections = new Rejections();
   /** Batches dispatched, by size. A Map: reading a size not seen yet from an object deoptimizes. */
   readonly #batchSizes = new Map<number, number>();
+
+  /** `calls` more calls settled alike: resolved, or rejected for `why`. */
+  count(why: RejectionReason | undefined, calls: number): void {
+    if (why === undefined) this.resolved += calls;
+    else this.rejections.count(why, calls);
+  }
 
   batch(size: number): void {
     this.batches++;
