@@ -7,7 +7,7 @@
  */
 export { Batched, batched, batcherOf, closeBatchers, getBatchedOptions } from './batched.js';
 export type { BatchedDecorator, BatchedFunction, BatchedOptionsSpec } from './batched.js';
-export type { BatchedOptions, BatchEvent, BatchEventItem, BatchTrigger } from './options.js';
+export type { BatchedOptions, BatchEvent, BatchEventItem, BatchTrigger, CacheMap } from './options.js';
 export type { CheckSpec } from './checks.js';
 export type {
   AutoStats,

@@ -196,9 +196,13 @@ export interface BatchedOptions<I = unknown, O = unknown> {
 export interface CacheMap {
   // `any`: a typed map (`Map<string, …>`, `LRUCache<number, …>`) must fit.
   /* eslint-disable @typescript-eslint/no-explicit-any */
+  /** The entry kept for `key`, or undefined. */
   get(key: any): unknown;
+  /** Keeps `value` (the batcher's own entry) for `key`. */
   set(key: any, value: any): unknown;
+  /** Forgets `key`. */
   delete(key: any): unknown;
+  /** Forgets every key; needed only by `clearAll()`. */
   clear?(): unknown;
   /* eslint-enable @typescript-eslint/no-explicit-any */
 }

@@ -1,4 +1,13 @@
-import { CallRecord, captured, newCall, QUEUED, rejection, type Settle, type SharedSlot, type Told } from './call-record.js';
+import {
+  CallRecord,
+  captured,
+  newCall,
+  QUEUED,
+  rejection,
+  type Settle,
+  type SharedSlot,
+  type Told,
+} from './call-record.js';
 import { keepHiddenClass } from './hidden-classes.js';
 import { settleCall } from './settle.js';
 import type { Tally } from './tally.js';
