@@ -68,3 +68,11 @@ test('bench:auto compares auto with fixed delays on the simulated accelerator an
   expect(run.stderr).toBe('');
   expect(run.last).toMatch(/^auto: rps_min=[\d.]+ p99_max=[\d.]+ light_key_answered=[\d.]+$/);
 }, 120_000);
+
+test('bench:keys runs every keyed contender in bulk and served over PGlite, and prints its last line', () => {
+  const run = runBench('keys.ts', { CALLS: '2000', ROUNDS: '1', SERVED: '300', SERVED_ROUNDS: '1', BASELINE: '' });
+  expect(run.status).toBe(0);
+  expect(run.last).toMatch(
+    /^keys: sent_per_call=[\d.]+ cache_sent_per_call=[\d.]+ overhead_vs_dataloader=[\d.]+ served_vs_dataloader=[\d.]+ plain_vs_before=NaN$/,
+  );
+}, 180_000);
