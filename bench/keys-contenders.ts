@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { create as createBatshit, windowedFiniteBatchScheduler } from '@yornaath/batshit';
 import DataLoader from 'dataloader';
+import { seededRandom } from './open-loop.js';
 
 const built = join(__dirname, '..', 'dist', 'cjs', 'index.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path chosen at run time
@@ -69,7 +70,7 @@ export function zipfKeys(count: number, keys: number, exponent: number, seed: nu
   const cumulative: number[] = [];
   let sum = 0;
   for (const weight of weights) cumulative.push((sum += weight / total));
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const u = random();
     let lo = 0;
@@ -81,14 +82,4 @@ export function zipfKeys(count: number, keys: number, exponent: number, seed: nu
     }
     return lo;
   });
-}
-
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }

@@ -10,15 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { forkServer } from './fork.js';
-import {
-  DATALOADER_CACHE,
-  KEY_CACHE,
-  KEY_ONLY,
-  keyedContenders,
-  mulberry32,
-  PLAIN,
-  zipfKeys,
-} from './keys-contenders.js';
+import { DATALOADER_CACHE, KEY_CACHE, KEY_ONLY, keyedContenders, PLAIN, zipfKeys } from './keys-contenders.js';
+import { seededRandom } from './open-loop.js';
 import { median, percentile, round, table } from './stats.js';
 
 const CALLS = Number(process.env.CALLS ?? 100_000);
@@ -62,7 +55,7 @@ async function bulkWorkload(): Promise<Record<string, BulkResult>> {
   const names = Object.keys(keyedContenders);
   const samples = new Map<string, BulkResult[]>(names.map((name) => [name, []]));
   for (const name of names) await bulkRound(name, keys); // warm-up
-  const random = mulberry32(ROUNDS);
+  const random = seededRandom(ROUNDS);
   for (let r = 0; r < ROUNDS; r++) {
     const order = [...names].sort(() => random() - 0.5);
     for (const name of order) {
@@ -182,7 +175,7 @@ async function main(): Promise<void> {
 
   const served = new Map<string, ServedResult[]>();
   const servedNames = names.filter((name) => name !== 'baseline');
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   const ids = zipfKeys(SERVED, KEYS, EXPONENT, 2);
   for (let r = 0; r < SERVED_ROUNDS; r++) {
     for (const name of [...servedNames].sort(() => random() - 0.5)) {

@@ -6,6 +6,7 @@
 //   npm run bench:overhead            (ROUNDS=n ITEMS=n to change the workload)
 import { spawnSync } from 'node:child_process';
 import { BATCH, baselineSource, contenders, source, type Load } from './contenders.js';
+import { seededRandom } from './open-loop.js';
 import { median, round, table } from './stats.js';
 import { bulk, CALLERS, closedLoop, nanoseconds } from './workloads.js';
 
@@ -36,17 +37,6 @@ async function rounds(names: string[], measure: (makeLoad: () => Load) => Promis
     }
   }
   return Object.fromEntries(names.map((name) => [name, { median: median(samples[name]!), samples: samples[name]! }]));
-}
-
-/** A small seeded generator (mulberry32): every run shuffles alike, so runs compare. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** A copy of `values` in a random order (Fisher–Yates). */

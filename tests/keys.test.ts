@@ -177,6 +177,15 @@ describe('one slot per key', () => {
   });
 });
 
+/** Three batches of 10 ms: the latency model can predict from now on. */
+async function learnTenMs(load: (item: User) => Promise<number>): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const warm = load(user(100 + i));
+    await jest.advanceTimersByTimeAsync(10);
+    await warm;
+  }
+}
+
 describe('each caller keeps its own call', () => {
   test('a caller of a shared slot that aborts rejects alone; the slot runs for the others', async () => {
     const { fn, batches } = lookup();
@@ -273,12 +282,7 @@ describe('each caller keeps its own call', () => {
       },
       { delay: 0, key: byId, shed: true },
     );
-    // Three batches teach the latency model that a batch takes 10 ms.
-    for (let i = 0; i < 3; i++) {
-      const warm = load(user(100 + i));
-      await jest.advanceTimersByTimeAsync(10);
-      await warm;
-    }
+    await learnTenMs(load);
     const running = track(load(user(9))); // holds the only slot for 10 ms
     await jest.advanceTimersByTimeAsync(0);
     const patient = track(load(user(1)));
@@ -303,11 +307,7 @@ describe('each caller keeps its own call', () => {
       },
       { delay: 0, key: byId, shed: true },
     );
-    for (let i = 0; i < 3; i++) {
-      const warm = load(user(100 + i));
-      await jest.advanceTimersByTimeAsync(10);
-      await warm;
-    }
+    await learnTenMs(load);
     runMs = 20; // the model slows down: the batch running now ends at 20 ms, not 10
     const running = track(load(user(9)));
     await jest.advanceTimersByTimeAsync(0);
