@@ -100,3 +100,19 @@ test('a function form with Error slots still infers the result type', () => {
   const users = batched(async (ids: number[]) => ids.map((id) => (id > 0 ? { id } : new Error('bad id'))));
   expectTypeOf(users).returns.toEqualTypeOf<Promise<{ id: number }>>();
 });
+
+test('key, cache and the cache controls are typed by the item and the result', () => {
+  const users = batched(async (ids: number[]) => ids.map((id) => ({ id })), { key: (id) => id, cache: new Map() });
+  expectTypeOf(users.prime(1, { id: 1 })).toEqualTypeOf<typeof users>();
+  expectTypeOf(users.clear(1)).toEqualTypeOf<typeof users>();
+  expectTypeOf(users.clearAll()).toEqualTypeOf<typeof users>();
+  const misuse = [
+    // @ts-expect-error: a primed value is a result
+    () => users.prime(2, 'two'),
+    // @ts-expect-error: `key` takes an item
+    () => batched(async (ids: number[]) => ids, { key: (id: string) => id }),
+    // @ts-expect-error: a cache needs get, set and delete
+    () => batched(async (ids: number[]) => ids, { cache: { get: () => undefined } }),
+  ];
+  expect(misuse).toHaveLength(3);
+});
