@@ -8,8 +8,12 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { MethodName } from './method-name.js';
+import { StreamBatcher } from './stream-batcher.js';
+import { streams } from './stream-options.js';
+import type { StreamFn } from './stream-run.js';
 import { checkDesignTypes, defineOptionsMetadata } from './reflection.js';
 import type { BatchContext, BatcherControls, CallOptions } from './types.js';
+import type { END, SKIP, StreamContext } from './stream-types.js';
 
 /**
  * Options, or a function of the instance that returns them (evaluated once per instance, at
@@ -63,9 +67,24 @@ export interface BatchedDecorator {
  */
 export type BatchedFunction<I, O> = ((item: I, call?: CallOptions) => Promise<O>) & BatcherControls<I, O>;
 
+/**
+ * A per-item function from `batched()` over a streaming batch function (contract §12): each
+ * call returns the item's chunks as an async iterable, at once. The controls are on it.
+ *
+ * @example
+ * ```ts
+ * const generate: StreamingFunction<string, string> = batched(async function* (prompts: string[]) { yield prompts.map(() => END); });
+ * for await (const token of generate('Once upon a time')) process.stdout.write(token);
+ * ```
+ */
+export type StreamingFunction<I, O> = ((item: I, call?: CallOptions) => AsyncIterable<O>) & BatcherControls<I, O>;
+
+/** The batcher of one instance and method: the engine, or for a streaming method the engine that streams. */
+type AnyBatcher = Batcher<unknown, unknown> | StreamBatcher;
+
 interface MethodRecord {
   readonly spec: BatchedOptionsSpec;
-  batcherFor(self: object): Batcher<unknown, unknown>;
+  batcherFor(self: object): AnyBatcher;
 }
 
 /** Per-item methods made by `@Batched`, so that `batcherOf` and `getBatchedOptions` find them. */
@@ -159,8 +178,16 @@ export function Batched<I = any, O = any>(options: BatchedOptionsSpec<I, O> = {}
  */
 export function batched<I, O>(
   fn: (batch: I[], context: BatchContext) => readonly (O | Error)[] | PromiseLike<readonly (O | Error)[]>,
+  options?: BatchedOptions<I, O>,
+): BatchedFunction<I, O>;
+export function batched<I, O>(
+  fn: (batch: I[], context: StreamContext) => AsyncIterable<readonly (O | Error | typeof END | typeof SKIP)[]>,
+  options?: BatchedOptions<I, O>,
+): StreamingFunction<I, O>;
+export function batched<I, O>(
+  fn: (batch: I[], context: StreamContext) => unknown,
   options: BatchedOptions<I, O> = {},
-): BatchedFunction<I, O> {
+): BatchedFunction<I, O> | StreamingFunction<I, O> {
   if (typeof fn !== 'function')
     throw new TypeError(`Expected the batch function to be a function, got ${describeValue(fn)}`);
   const name = fn.name || 'batched function';
@@ -170,20 +197,22 @@ export function batched<I, O>(
   } catch (error) {
     throw namedOptionError(error, name);
   }
-  const batcher = new Batcher<I, O>(fn, resolved, name);
-  const perItem = (item: I, call?: CallOptions): Promise<O> => batcher.call(item, call);
+  const batcher: AnyBatcher = streamsOrThrow(fn, resolved, name)
+    ? new StreamBatcher(fn as StreamFn, resolved, name)
+    : new Batcher<unknown, unknown>(fn as BatchFn<unknown, unknown>, resolved, name);
+  const perItem = (item: I, call?: CallOptions): unknown => batcher.call(item, call);
   // prime, clear and clearAll return the function's controls, as DataLoader's return the loader.
-  const controls: BatchedFunction<I, O> = Object.assign(perItem, {
+  const controls = Object.assign(perItem, {
     flush: () => batcher.flush(),
     drain: () => batcher.drain(),
     close: () => batcher.close(),
     stats: () => batcher.stats(),
-    configure: (partial: BatchedOptions<I, O>) => batcher.configure(partial),
+    configure: (partial: BatchedOptions<I, O>) => batcher.configure(partial as BatchedOptions),
     prime: (key: unknown, value: O) => (batcher.prime(key, value), controls),
     clear: (key: unknown) => (batcher.clear(key), controls),
     clearAll: () => (batcher.clearAll(), controls),
   });
-  return controls;
+  return controls as unknown as BatchedFunction<I, O>;
 }
 
 /**
@@ -220,7 +249,7 @@ export function batcherOf<T extends object>(instance: T, method: keyof T & (stri
 export async function closeBatchers(instance: object): Promise<void> {
   const closing: Promise<void>[] = [];
   for (const record of recordsOf(instance)) {
-    let batcher: Batcher<unknown, unknown>;
+    let batcher: AnyBatcher;
     try {
       batcher = record.batcherFor(instance);
     } catch {
@@ -294,20 +323,25 @@ function perItemMethod(
   name: MethodName,
   spec: BatchedOptionsSpec,
   resolved: ResolvedOptions | undefined,
-): (item: unknown, call?: CallOptions) => Promise<unknown> {
-  const batchers = new WeakMap<object, Batcher<unknown, unknown>>();
+): (item: unknown, call?: CallOptions) => unknown {
+  const batchers = new WeakMap<object, AnyBatcher>();
+  // Options given as an object are known now: a streaming method's option errors are thrown at decoration.
+  if (resolved !== undefined) streamsOrThrow(batchFn, resolved, name.full);
 
-  function batcherFor(self: object): Batcher<unknown, unknown> {
+  function batcherFor(self: object): AnyBatcher {
     let batcher = batchers.get(self);
     if (batcher === undefined) {
       const batcherName = name.on(self);
-      batcher = new Batcher(batchFn, resolved ?? optionsOf(self, spec, batcherName), batcherName, self);
+      const options = resolved ?? optionsOf(self, spec, batcherName);
+      batcher = streamsOrThrow(batchFn, options, batcherName)
+        ? new StreamBatcher(batchFn, options, batcherName, self)
+        : new Batcher(batchFn, options, batcherName, self);
       batchers.set(self, batcher);
     }
     return batcher;
   }
 
-  const perItem = function (this: unknown, item: unknown, call?: CallOptions): Promise<unknown> {
+  const perItem = function (this: unknown, item: unknown, call?: CallOptions): unknown {
     if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
       return Promise.reject(
         new TypeError(
@@ -315,7 +349,7 @@ function perItemMethod(
         ),
       );
     }
-    let batcher: Batcher<unknown, unknown>;
+    let batcher: AnyBatcher;
     try {
       batcher = batcherFor(this);
     } catch (error) {
@@ -344,6 +378,15 @@ function optionsOf(self: object, spec: BatchedOptionsSpec, name: string): Resolv
     return resolveOptions(validateOptions(options));
   } catch (cause) {
     throw new TypeError(`${name}: the options function returned bad options: ${messageOf(cause)}`, { cause });
+  }
+}
+
+/** Whether the method streams (contract §12); a combination that cannot be is an option error named `name: …`. */
+function streamsOrThrow(fn: unknown, options: ResolvedOptions, name: string): boolean {
+  try {
+    return streams(fn, options);
+  } catch (error) {
+    throw namedOptionError(error, name);
   }
 }
 

@@ -6,7 +6,9 @@
  * @packageDocumentation
  */
 export { Batched, batched, batcherOf, closeBatchers, getBatchedOptions } from './batched.js';
-export type { BatchedDecorator, BatchedFunction, BatchedOptionsSpec } from './batched.js';
+export type { BatchedDecorator, BatchedFunction, BatchedOptionsSpec, StreamingFunction } from './batched.js';
+export { END, SKIP } from './stream-types.js';
+export type { BatchStream, StreamContext } from './stream-types.js';
 export type { BatchedOptions, BatchEvent, BatchEventItem, BatchTrigger, CacheMap } from './options.js';
 export type { CheckSpec } from './checks.js';
 export type {

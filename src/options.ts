@@ -180,6 +180,21 @@ export interface BatchedOptions<I = unknown, O = unknown> {
    * @example `{ key: (id: number) => id, cache: new LRUCache({ max: 10_000, ttl: 60_000 }) }`
    */
   cache?: boolean | CacheMap | undefined;
+  /**
+   * `true`: the batch method returns an async iterable of steps, and the per-item method an
+   * async iterable of that item's chunks (contract §12). A native `async *` method streams
+   * without it; `false` declares a method not to stream.
+   * @default recognised: `true` for a native async generator method
+   * @example `{ stream: true }`
+   */
+  stream?: boolean | undefined;
+  /**
+   * For a streaming method: a call may join a running batch of its partition between two
+   * steps while that batch has fewer than `maxBatchSize` open slots (contract §12).
+   * @default false
+   * @example `{ delay: 'auto', join: true }`
+   */
+  join?: boolean | undefined;
 }
 
 /**
@@ -226,6 +241,9 @@ export interface ResolvedOptions {
   readonly key: ((item: unknown) => unknown) | undefined;
   /** `true`: a `Map` each batcher makes for itself; `cache: false` resolves to undefined. */
   readonly cache: true | CacheMap | undefined;
+  /** As given: undefined means recognised from the method. */
+  readonly stream: boolean | undefined;
+  readonly join: boolean;
   /** The options as the user gave them, for `getBatchedOptions`. */
   readonly given: Readonly<BatchedOptions>;
 }
@@ -282,6 +300,8 @@ const VALIDATORS: Record<keyof BatchedOptions, Validator> = {
     );
     return missing.length === 0 ? undefined : `a map with get, set and delete (it has no ${missing.join(', ')} method)`;
   },
+  stream: (v) => (typeof v === 'boolean' ? undefined : 'a boolean'),
+  join: (v) => (typeof v === 'boolean' ? undefined : 'a boolean'),
 };
 
 const OPTION_NAMES = Object.keys(VALIDATORS) as (keyof BatchedOptions)[];
@@ -356,6 +376,8 @@ export function resolveOptions(given: BatchedOptions): ResolvedOptions {
     shed: given.shed ?? false,
     key: given.key,
     cache: given.cache === false ? undefined : given.cache,
+    stream: given.stream,
+    join: given.join ?? false,
     given: Object.freeze({ ...given }),
   };
 }

@@ -111,6 +111,8 @@ export interface BatcherStats {
   readonly deduplicated: number;
   /** Calls that found their key in the `cache`: a kept value, or a pending result they joined; 0 without `cache`. */
   readonly cacheHits: number;
+  /** For a streaming method: calls that joined a running batch between two steps (`join`, contract §12). */
+  readonly joined?: number;
   /** `items / batches`, or 0 before the first batch. */
   readonly meanBatchSize: number;
   /** How many batches had each size: `{ 4: 10, 2: 1 }`. */

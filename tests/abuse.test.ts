@@ -35,15 +35,15 @@ describe('bad options are a TypeError at decoration time', () => {
     [{ onBatch: true }, 'Expected `onBatch` to be a function, got `true` (boolean)'],
     [
       { maxbatchsize: 4 },
-      'Unknown option `maxbatchsize`. Did you mean `maxBatchSize`? Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch, cost, maxBatchCost, partitionBy, shed, key, cache',
+      'Unknown option `maxbatchsize`. Did you mean `maxBatchSize`? Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch, cost, maxBatchCost, partitionBy, shed, key, cache, stream, join',
     ],
     [
       { dealy: 4 },
-      'Unknown option `dealy`. Did you mean `delay`? Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch, cost, maxBatchCost, partitionBy, shed, key, cache',
+      'Unknown option `dealy`. Did you mean `delay`? Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch, cost, maxBatchCost, partitionBy, shed, key, cache, stream, join',
     ],
     [
       { gpu: true },
-      'Unknown option `gpu`. Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch, cost, maxBatchCost, partitionBy, shed, key, cache',
+      'Unknown option `gpu`. Known options: delay, maxBatchSize, concurrency, maxQueueSize, timeout, batchTimeout, input, output, onBatch, cost, maxBatchCost, partitionBy, shed, key, cache, stream, join',
     ],
     [null, 'Expected options to be an object, got `null` (null)'],
     [[4], 'Expected options to be an object, got `[array of 1]` (array)'],

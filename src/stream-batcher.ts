@@ -1,0 +1,216 @@
+import { Batcher } from './batcher.js';
+import { CallerStream } from './caller-stream.js';
+import { callOptionsProblem } from './call-checks.js';
+import { BatcherClosedError } from './errors.js';
+import {
+  mergeOptions,
+  namedOptionError,
+  resolveOptions,
+  type BatchedOptions,
+  type ResolvedOptions,
+} from './options.js';
+import { type JoinSource, type StreamFn, StreamRun } from './stream-run.js';
+import type { BatchContext, BatcherControls, BatcherStats, CallOptions } from './types.js';
+
+/**
+ * contract §12: the batcher of a streaming method. It is the engine (`Batcher`) with the
+ * method wrapped: each call queues as one engine call carrying its `CallerStream`, and the
+ * batch the engine dispatches runs as a `StreamRun`, whose slot is held until the method
+ * returns. What is the stream's own lives here: the deadline on the first chunk (the engine
+ * sees none), joining a running batch between steps, and `stats().joined`.
+ */
+export class StreamBatcher implements BatcherControls, JoinSource {
+  readonly #engine: Batcher<CallerStream, unknown>;
+  readonly #name: string;
+  #options: ResolvedOptions;
+  /** Running batches by partition key, for `join`. */
+  readonly #running = new Map<unknown, Set<StreamRun>>();
+  /** Calls waiting to join a running batch of their partition, in arrival order. */
+  readonly #joiners = new Map<unknown, CallerStream[]>();
+  #joined = 0;
+  #closed = false;
+
+  constructor(fn: StreamFn, options: ResolvedOptions, name: string, thisArg?: unknown) {
+    this.#name = name;
+    this.#options = options;
+    const run = (streams: CallerStream[], context: BatchContext): Promise<unknown[]> => {
+      const partitionKey = this.#partitionOf(streams[0]!.item);
+      const joins = this.#options.join ? this : undefined;
+      const running = new StreamRun(
+        fn,
+        thisArg,
+        streams,
+        context,
+        name,
+        this.#options.maxBatchSize,
+        joins,
+        partitionKey,
+      );
+      if (joins !== undefined) this.#runsOf(partitionKey).add(running);
+      return running.run(streams.length);
+    };
+    this.#engine = new Batcher(run, engineOptions(options), name, thisArg);
+  }
+
+  /** A call: its stream at once; it queues now, not at the first read. */
+  call(item: unknown, call?: CallOptions): CallerStream {
+    const problem = call === undefined ? undefined : callOptionsProblem(call);
+    const timeout = problem === undefined ? firstChunkDeadline(call, this.#options) : undefined;
+    const stream = new CallerStream(item, problem === undefined ? call?.signal : undefined, timeout, this.#name);
+    if (problem !== undefined) {
+      stream.fail(new TypeError(`${this.#name}: ${problem}`));
+      return stream;
+    }
+    const badInput = this.#options.input?.(item);
+    if (badInput !== undefined) {
+      stream.fail(new TypeError(`${this.#name}: the input check failed: ${badInput}`));
+      return stream;
+    }
+    if (this.#closed) {
+      stream.fail(new BatcherClosedError(`${this.#name} is closed and takes no new calls`));
+      return stream;
+    }
+    if (this.#options.join && !stream.leaving.signal.aborted && this.#waitsToJoin(item)) {
+      this.#queueToJoin(stream);
+      return stream;
+    }
+    const engineCall = { signal: stream.leaving.signal, priority: call?.priority, meta: call?.meta };
+    this.#engine.call(stream, engineCall).then(
+      () => stream.end(),
+      (reason: unknown) => stream.fail(reason),
+    );
+    return stream;
+  }
+
+  takeJoiners(run: StreamRun, room: number): CallerStream[] {
+    const waiting = this.#joiners.get(run.partitionKey);
+    if (waiting === undefined) return [];
+    const taken: CallerStream[] = [];
+    while (waiting.length > 0 && taken.length < room) {
+      const stream = waiting.shift()!;
+      if (stream.open) taken.push(stream); // one that left while waiting is passed over
+    }
+    if (waiting.length === 0) this.#joiners.delete(run.partitionKey);
+    this.#joined += taken.length;
+    return taken;
+  }
+
+  ended(run: StreamRun): void {
+    const runs = this.#running.get(run.partitionKey);
+    runs?.delete(run);
+    if (runs?.size === 0) this.#running.delete(run.partitionKey);
+    // Calls that waited to join a batch that is over queue for a batch of their own.
+    if (runs?.size === 0) {
+      const waiting = this.#joiners.get(run.partitionKey) ?? [];
+      this.#joiners.delete(run.partitionKey);
+      for (const stream of waiting) if (stream.open) this.#queue(stream);
+    }
+  }
+
+  flush(): void {
+    this.#engine.flush();
+  }
+
+  drain(): Promise<void> {
+    return this.#engine.drain();
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.#engine.close();
+  }
+
+  stats(): BatcherStats {
+    return { ...this.#engine.stats(), joined: this.#joined };
+  }
+
+  configure(partial: BatchedOptions): void {
+    let options: ResolvedOptions;
+    try {
+      options = resolveOptions(mergeOptions(this.#options.given, partial));
+    } catch (error) {
+      throw namedOptionError(error, this.#name);
+    }
+    this.#options = options;
+    this.#engine.configure(engineGiven(options));
+  }
+
+  prime(): this {
+    throw new TypeError(`${this.#name}: prime() needs the \`cache\` option, which a streaming method cannot have`);
+  }
+
+  clear(): this {
+    throw new TypeError(`${this.#name}: clear() needs the \`cache\` option, which a streaming method cannot have`);
+  }
+
+  clearAll(): this {
+    throw new TypeError(`${this.#name}: clearAll() needs the \`cache\` option, which a streaming method cannot have`);
+  }
+
+  /**
+   * With `join`: whether a call waits to join a running batch of its partition rather than
+   * queue for one of its own: when one has room now, or when every slot is taken anyway (it
+   * then joins as soon as a stream of that batch ends, or queues when the batch is over).
+   */
+  #waitsToJoin(item: unknown): boolean {
+    let partitionKey: unknown;
+    try {
+      partitionKey = this.#partitionOf(item);
+    } catch {
+      return false; // the engine refuses it, with the reason
+    }
+    const runs = this.#running.get(partitionKey);
+    if (runs === undefined) return false;
+    const waiting = this.#joiners.get(partitionKey)?.length ?? 0;
+    for (const run of runs) if (run.openSlots + waiting < this.#options.maxBatchSize) return true;
+    return this.#engine.stats().running >= this.#options.concurrency;
+  }
+
+  #queueToJoin(stream: CallerStream): void {
+    const key = this.#partitionOf(stream.item);
+    const waiting = this.#joiners.get(key);
+    if (waiting === undefined) this.#joiners.set(key, [stream]);
+    else waiting.push(stream);
+  }
+
+  #queue(stream: CallerStream): void {
+    this.#engine.call(stream, { signal: stream.leaving.signal }).then(
+      () => stream.end(),
+      (reason: unknown) => stream.fail(reason),
+    );
+  }
+
+  #runsOf(partitionKey: unknown): Set<StreamRun> {
+    let runs = this.#running.get(partitionKey);
+    if (runs === undefined) this.#running.set(partitionKey, (runs = new Set()));
+    return runs;
+  }
+
+  #partitionOf(item: unknown): unknown {
+    return this.#options.partitionBy?.(item);
+  }
+}
+
+/** A stream call's deadline is on its first chunk: its own `timeout`, else the option; none for Infinity. */
+function firstChunkDeadline(call: CallOptions | undefined, options: ResolvedOptions): number | undefined {
+  const timeout = call?.timeout ?? options.timeout;
+  return timeout === Infinity ? undefined : timeout;
+}
+
+/** The engine's options: its items are streams (each check reads the item), and it sees no deadline. */
+function engineOptions(options: ResolvedOptions): ResolvedOptions {
+  return resolveOptions(engineGiven(options) as BatchedOptions);
+}
+
+function engineGiven(options: ResolvedOptions): BatchedOptions<CallerStream> {
+  const given: Record<string, unknown> = { ...options.given };
+  // The first chunk's deadline is the stream's own; the input check runs before a call queues.
+  for (const name of ['timeout', 'shed', 'stream', 'join', 'input']) delete given[name];
+  const onItem = <R>(fn: ((item: unknown) => R) | undefined) =>
+    fn === undefined ? undefined : (stream: CallerStream): R => fn(stream.item);
+  return {
+    ...(given as BatchedOptions<CallerStream>),
+    cost: onItem(options.cost as ((item: unknown) => number) | undefined),
+    partitionBy: onItem(options.partitionBy as ((item: unknown) => string | number) | undefined),
+  };
+}

@@ -1,0 +1,291 @@
+import {
+  BatchContractError,
+  batched,
+  BatcherClosedError,
+  BatchTimeoutError,
+  END,
+  SKIP,
+  TimeoutError,
+  type StreamContext,
+} from '../src/index.js';
+import { flushMicrotasks } from './support/recorder.js';
+import { reader, stepper } from './support/stepper.js';
+
+// contract §12: streaming results per item, with steps the test releases one at a time.
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+/** Lets the end of the turn pass, so a `delay: 0` batch leaves. */
+const turn = () => jest.advanceTimersByTimeAsync(0);
+
+describe('the shape', () => {
+  test('each caller gets its own chunks, in order; SKIP gives nothing, END ends one stream, an Error throws in one', async () => {
+    const { fn, runs, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    const a = reader(generate('a'));
+    const b = reader(generate('b'));
+    const c = reader(generate('c'));
+    await turn();
+    expect(runs[0]!.batch).toEqual(['a', 'b', 'c']);
+    await step(0, ['a1', SKIP, 'c1']);
+    await step(0, ['a2', 'b1', new Error('c failed')]);
+    await step(0, [END, 'b2', 'ignored after the Error']);
+    expect([a.chunks, b.chunks, c.chunks]).toEqual([['a1', 'a2'], ['b1', 'b2'], ['c1']]);
+    expect([a.done, b.done, c.done]).toEqual([true, false, true]);
+    expect(c.error).toEqual(new Error('c failed'));
+    await step(0, ['ignored after END', 'b3', 'ignored']);
+    await finish(0);
+    expect(b.chunks).toEqual(['b1', 'b2', 'b3']);
+    expect([a.ends, b.ends, c.ends]).toEqual([1, 1, 1]);
+    await generate.drain();
+    expect(generate.stats()).toMatchObject({ batches: 1, resolved: 2, rejected: 1 });
+    expect(generate.stats().rejectedBy.resultError).toBe(1);
+  });
+
+  test('the call is made when the function is called, not at the first read', async () => {
+    const { fn, runs } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    const stream = generate('x');
+    await turn();
+    expect(runs[0]!.batch).toEqual(['x']);
+    expect(generate.stats().running).toBe(1);
+    void stream;
+  });
+
+  test('when the method throws, every open stream throws that error', async () => {
+    const { fn, step, fail } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    const a = reader(generate('a'));
+    const b = reader(generate('b'));
+    await turn();
+    await step(0, [END, 'b1']);
+    await fail(0, new Error('model crashed'));
+    expect([a.error, b.error]).toEqual([undefined, new Error('model crashed')]);
+    expect(b.chunks).toEqual(['b1']);
+  });
+
+  test('a step of the wrong length: every open stream throws BatchContractError naming the method; the method is closed', async () => {
+    const { fn, runs, step } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    const a = reader(generate('a'));
+    const b = reader(generate('b'));
+    await turn();
+    await step(0, ['only one']);
+    expect(a.error).toBeInstanceOf(BatchContractError);
+    expect((a.error as Error).message).toBe(
+      'fn yielded a step of 1 entry for a batch of 2 items; expected an array with one entry per item, in order',
+    );
+    expect(b.error).toBe(a.error);
+    expect(runs[0]).toMatchObject({ finished: true, closed: true });
+  });
+
+  test('a method that returns no async iterable: every stream throws BatchContractError', async () => {
+    const generate = batched(((items: string[]) => items) as never, { delay: 0, stream: true });
+    const a = reader(generate('a') as unknown as AsyncIterable<unknown>);
+    await turn();
+    await flushMicrotasks();
+    expect(a.error).toBeInstanceOf(BatchContractError);
+  });
+});
+
+describe('leaving', () => {
+  test('a caller’s break aborts its signal; the others go on', async () => {
+    const { fn, runs, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    const leaves = reader(generate('a'), 1);
+    const stays = reader(generate('b'));
+    await turn();
+    const { signals } = runs[0]!.context;
+    await step(0, ['a1', 'b1']);
+    expect(leaves).toMatchObject({ chunks: ['a1'], done: true });
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+    await step(0, ['a2 is dropped', 'b2']);
+    await finish(0);
+    expect(stays.chunks).toEqual(['b1', 'b2']);
+    expect(leaves.chunks).toEqual(['a1']);
+  });
+
+  test('when every caller has gone the method is closed (its finally runs) and the slot frees', async () => {
+    const { fn, runs, step } = stepper();
+    const generate = batched(fn, { delay: 0, concurrency: 1 });
+    const a = reader(generate('a'), 1);
+    const b = new AbortController();
+    const bs = reader(generate('b', { signal: b.signal }));
+    await turn();
+    await step(0, ['a1', 'b1']);
+    b.abort(new Error('client gone'));
+    await flushMicrotasks();
+    expect([a.done, bs.error]).toEqual([true, new Error('client gone')]);
+    expect(runs[0]!.context.signal.aborted).toBe(true);
+    await step(0, ['late', 'late']); // the step it was computing is dropped, then it is closed
+    expect(runs[0]).toMatchObject({ finished: true, closed: true });
+    const next = reader(generate('c'));
+    await turn();
+    expect(runs[1]!.batch).toEqual(['c']);
+    void next;
+  });
+
+  test('an abort drops the chunks the caller had not read: it gets the abort at its next read', async () => {
+    const { fn, step } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    const controller = new AbortController();
+    const stream = generate('a', { signal: controller.signal })[Symbol.asyncIterator]();
+    void reader(generate('b'));
+    await turn();
+    await step(0, ['a1', 'b1']);
+    await step(0, ['a2', 'b2']);
+    controller.abort('gone');
+    await expect(stream.next()).rejects.toBe('gone');
+    await expect(stream.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
+  test('a caller that leaves while queued never enters a batch', async () => {
+    const { fn, runs } = stepper();
+    const generate = batched(fn, { delay: 10 });
+    const controller = new AbortController();
+    const gone = reader(generate('a', { signal: controller.signal }));
+    void reader(generate('b'));
+    controller.abort('gone');
+    await jest.advanceTimersByTimeAsync(10);
+    expect(runs[0]!.batch).toEqual(['b']);
+    expect(gone.error).toBe('gone');
+  });
+
+  test('a caller that never reads does not hold up one that reads everything', async () => {
+    const { fn, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    const idle = generate('idle');
+    const busy = reader(generate('busy'));
+    await turn();
+    for (let i = 0; i < 5; i++) await step(0, [`i${i}`, `b${i}`]);
+    await finish(0);
+    expect(busy).toMatchObject({ chunks: ['b0', 'b1', 'b2', 'b3', 'b4'], done: true });
+    const rest: unknown[] = [];
+    for await (const chunk of idle) rest.push(chunk);
+    expect(rest).toEqual(['i0', 'i1', 'i2', 'i3', 'i4']);
+  });
+});
+
+describe('deadlines and the controls', () => {
+  test('a deadline is on the first chunk: it throws TimeoutError before it, and no longer applies after', async () => {
+    const { fn, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0, timeout: 50 });
+    const late = reader(generate('late'));
+    const early = reader(generate('early'));
+    await turn();
+    await step(0, [SKIP, 'e1']); // a SKIP is not a chunk
+    await jest.advanceTimersByTimeAsync(50);
+    expect(late.error).toBeInstanceOf(TimeoutError);
+    expect(early.error).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(100);
+    await step(0, ['dropped', 'e2']);
+    await finish(0);
+    expect(early).toMatchObject({ chunks: ['e1', 'e2'], done: true, error: undefined });
+  });
+
+  test('batchTimeout bounds the whole run', async () => {
+    const { fn, runs, step } = stepper();
+    const generate = batched(fn, { delay: 0, batchTimeout: 100 });
+    const a = reader(generate('a'));
+    await turn();
+    await step(0, ['a1']);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(a.error).toBeInstanceOf(BatchTimeoutError);
+    expect(runs[0]!.context.signal.aborted).toBe(true);
+  });
+
+  test('drain() and close() wait for the method to return; close() refuses new calls', async () => {
+    const { fn, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    const a = reader(generate('a'));
+    await turn();
+    let drained = false;
+    void generate.drain().then(() => (drained = true));
+    let closed = false;
+    void generate.close().then(() => (closed = true));
+    await step(0, ['a1']);
+    expect([drained, closed]).toEqual([false, false]);
+    const refused = reader(generate('b'));
+    await flushMicrotasks();
+    expect(refused.error).toBeInstanceOf(BatcherClosedError);
+    await finish(0);
+    await flushMicrotasks();
+    expect([drained, closed, a.done]).toEqual([true, true, true]);
+  });
+});
+
+describe('joining between steps', () => {
+  test('a queued call joins a running batch before its next step: the batch and signals grow', async () => {
+    const { fn, runs, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0, join: true, maxBatchSize: 3 });
+    const a = reader(generate('a'));
+    await turn();
+    await step(0, ['a1']);
+    const b = reader(generate('b'));
+    const c = reader(generate('c'));
+    const d = reader(generate('d')); // no room: 3 open slots
+    await step(0, ['a2']); // b and c joined before this step
+    expect(runs[0]!.batch).toEqual(['a', 'b', 'c']);
+    expect(runs[0]!.context.signals).toHaveLength(3);
+    await step(0, [END, 'b1', 'c1']); // a's slot frees: d joins before the next step
+    expect(runs[0]!.batch).toEqual(['a', 'b', 'c', 'd']);
+    await step(0, ['ignored', 'b2', END, 'd1']);
+    await finish(0);
+    expect([a.chunks, b.chunks, c.chunks, d.chunks]).toEqual([['a1', 'a2'], ['b1', 'b2'], ['c1'], ['d1']]);
+    expect(runs).toHaveLength(1);
+    expect(generate.stats()).toMatchObject({ joined: 3, batches: 1 });
+  });
+
+  test('without join, a call waits for a batch of its own', async () => {
+    const { fn, runs, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0 });
+    void reader(generate('a'));
+    await turn();
+    void reader(generate('b'));
+    await step(0, ['a1']);
+    expect(runs[0]!.batch).toEqual(['a']);
+    await finish(0);
+    await turn();
+    expect(runs[1]!.batch).toEqual(['b']);
+  });
+
+  test('a call waiting to join a batch that ends queues for a batch of its own', async () => {
+    const { fn, runs, finish } = stepper();
+    const generate = batched(fn, { delay: 0, join: true });
+    void reader(generate('a'));
+    await turn();
+    const b = reader(generate('b'));
+    await finish(0);
+    await turn();
+    expect(runs[1]!.batch).toEqual(['b']);
+    await finish(1);
+    expect(b.done).toBe(true);
+  });
+});
+
+describe('option errors', () => {
+  const plain = async (items: string[]) => items;
+  async function* streaming(items: string[], context: StreamContext) {
+    void context;
+    yield items.map(() => END);
+  }
+  test.each([
+    [plain, { join: true }, 'Expected `join` only on a streaming method'],
+    [streaming, { key: (x: string) => x }, 'Expected no `key` on a streaming method'],
+    [streaming, { cache: true }, 'Expected no `cache` on a streaming method'],
+    [streaming, { output: String }, 'Expected no `output` on a streaming method'],
+    [streaming, { join: 1 }, 'Expected `join` to be a boolean'],
+  ])('%p with %p', (fn, options, message) => {
+    expect(() => batched(fn as never, options as never)).toThrow(TypeError);
+    expect(() => batched(fn as never, options as never)).toThrow(message);
+  });
+
+  test('stream: false declares a method not to stream', async () => {
+    const generate = batched(streaming as never, { delay: 0, stream: false });
+    const result = expect((generate as unknown as (x: string) => Promise<unknown>)('a')).rejects.toBeInstanceOf(
+      BatchContractError,
+    );
+    await turn();
+    await result;
+  });
+});
