@@ -95,6 +95,10 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     return taken;
   }
 
+  anyWaiting(run: StreamRun): boolean {
+    return (this.#joiners.get(run.partitionKey)?.length ?? 0) > 0;
+  }
+
   ended(run: StreamRun): void {
     const runs = this.#running.get(run.partitionKey);
     runs?.delete(run);
@@ -159,8 +163,8 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     } catch {
       return false; // the engine refuses it, with the reason
     }
-    const runs = this.#running.get(partitionKey);
-    if (runs === undefined) return false;
+    const runs = [...(this.#running.get(partitionKey) ?? [])].filter((run) => run.takesJoiners);
+    if (runs.length === 0) return false;
     const waiting = this.#joiners.get(partitionKey)?.length ?? 0;
     for (const run of runs) if (run.openSlots + waiting < this.#options.maxBatchSize) return true;
     return this.#engine.stats().running >= this.#options.concurrency;

@@ -1,6 +1,6 @@
 import type { CallerStream } from './caller-stream.js';
 import { isError, messageOf, plural } from './describe.js';
-import { BatchContractError } from './errors.js';
+import { BatchContractError, BatchTimeoutError } from './errors.js';
 import { END, SKIP, type StreamContext } from './stream-types.js';
 import type { BatchContext } from './types.js';
 
@@ -13,6 +13,8 @@ export interface JoinSource {
   takeJoiners(run: StreamRun, room: number): CallerStream[];
   /** The run has ended: no call may join it any more. */
   ended(run: StreamRun): void;
+  /** Whether calls wait to join `run`. */
+  anyWaiting(run: StreamRun): boolean;
 }
 
 /**
@@ -44,11 +46,25 @@ export class StreamRun {
     this.streams = [...streams];
     this.batch = streams.map((stream) => stream.item);
     this.#signals = streams.map((stream) => stream.slot.signal);
-    // The method's signal: the engine's (batchTimeout, every engine caller gone) or every slot done.
+    for (const stream of streams) this.#watch(stream);
+    // The method's signal aborts when every slot is done (see #pull) or batchTimeout passed. The
+    // engine's also aborts when every caller it dispatched has left, but callers who joined
+    // since may still read: that is this run's business, not the engine's.
     const engineSignal = engineContext.signal;
-    engineSignal.addEventListener('abort', () => this.#controller.abort(engineSignal.reason), { once: true });
+    engineSignal.addEventListener(
+      'abort',
+      () => {
+        if (engineSignal.reason instanceof BatchTimeoutError) this.#controller.abort(engineSignal.reason);
+      },
+      { once: true },
+    );
     const signal = this.#controller.signal;
     this.#context = { signal, signals: this.#signals };
+  }
+
+  /** Whether a call may still join it: its signal has not aborted (every caller gone, or batchTimeout). */
+  get takesJoiners(): boolean {
+    return !this.#controller.signal.aborted;
   }
 
   /** Open slots: streams not ended, failed or left. */
@@ -61,6 +77,8 @@ export class StreamRun {
   async run(engineCalls: number): Promise<unknown[]> {
     try {
       await this.#pull();
+      // A batchTimeout fails the streams of callers who joined too (the engine fails its own).
+      if (this.#controller.signal.reason instanceof BatchTimeoutError) throw this.#controller.signal.reason;
     } catch (error) {
       for (const stream of this.streams) stream.fail(error);
     } finally {
@@ -81,7 +99,6 @@ export class StreamRun {
     for (;;) {
       this.#admitJoiners();
       if (this.openSlots === 0 || this.#controller.signal.aborted) {
-        if (!this.#controller.signal.aborted) this.#controller.abort(new Error('every caller of the batch has left'));
         await iterator.return?.();
         return;
       }
@@ -118,14 +135,27 @@ export class StreamRun {
 
   /** Queued calls of its partition join before the next step while it has room (contract §12, `join`). */
   #admitJoiners(): void {
-    if (this.joins === undefined) return;
+    if (this.joins === undefined || !this.takesJoiners) return;
     const room = this.maxBatchSize - this.openSlots;
     if (room <= 0) return;
     for (const stream of this.joins.takeJoiners(this, room)) {
       this.streams.push(stream);
       this.batch.push(stream.item);
       this.#signals.push(stream.slot.signal);
+      this.#watch(stream);
     }
+  }
+
+  /** When its last open slot is done and nobody waits to join, the method's signal aborts at once. */
+  #watch(stream: CallerStream): void {
+    stream.slot.signal.addEventListener(
+      'abort',
+      () => {
+        if (this.openSlots > 0 || this.#controller.signal.aborted || this.joins?.anyWaiting(this)) return;
+        this.#controller.abort(new Error(`${this.name}: every caller of the batch has left or been answered`));
+      },
+      { once: true },
+    );
   }
 }
 

@@ -23,7 +23,9 @@ export const SKIP: unique symbol = Symbol.for('batched-fn.SKIP');
 
 /**
  * The declared return type of a streaming batch method: one array per step, entry `i` the
- * next chunk of item `i`'s caller, or `END`, `SKIP` or an `Error`.
+ * next chunk of item `i`'s caller, or `END`, `SKIP` or an `Error`. The `| O` only lets
+ * TypeScript accept the per-item overload (`generate(input): AsyncIterable<O>`), as in
+ * `BatchResults`; a lone chunk yielded at run time fails the batch with `BatchContractError`.
  *
  * @example
  * ```ts
@@ -31,7 +33,7 @@ export const SKIP: unique symbol = Symbol.for('batched-fn.SKIP');
  * async *generate<B extends string[]>(prompts: B, { signals }: StreamContext): BatchStream<string> { yield prompts.map(() => END); }
  * ```
  */
-export type BatchStream<O> = AsyncGenerator<readonly (O | Error | typeof END | typeof SKIP)[], void, undefined>;
+export type BatchStream<O> = AsyncIterable<readonly (O | Error | typeof END | typeof SKIP)[] | O>;
 
 /**
  * The second argument of a streaming batch method.

@@ -49,8 +49,8 @@ test('the call site is typed by the overload; the body by BatchStream', () => {
   class Wrong {
     generate(prompt: string): AsyncIterable<string>;
     @Batched()
-    // @ts-expect-error: a step holds strings (or END, SKIP, an Error), not numbers
     async *generate<B extends string[]>(prompts: B): BatchStream<string> {
+      // @ts-expect-error: a step holds strings (or END, SKIP, an Error), not numbers
       yield prompts.map(() => 1);
     }
   }
