@@ -30,7 +30,7 @@ export function isGenerateRequest(value: unknown): value is GenerateRequest {
 
 /** How the example batches: up to 64 sequences a step; `join` lets new requests in between steps. */
 export const GENERATION_BATCHING: BatchedOptions<GenerateRequest, string> = {
-  delay: 0,
+  delay: 'auto',
   maxBatchSize: 64,
   join: true,
   timeout: 10_000, // on the first token

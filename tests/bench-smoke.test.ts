@@ -76,3 +76,11 @@ test('bench:keys runs every keyed contender in bulk and served over PGlite, and 
     /^keys: sent_per_call=[\d.]+ cache_sent_per_call=[\d.]+ overhead_vs_dataloader=[\d.]+ served_vs_dataloader=[\d.]+ plain_vs_before=NaN$/,
   );
 }, 180_000);
+
+test('bench:stream runs its three contenders over HTTP and prints its last line', () => {
+  const run = runBench('stream.ts', { SECONDS: '0.3', CONCURRENCY: '1,2' });
+  expect(run.status).toBe(0);
+  expect(run.last).toMatch(
+    /^stream: speedup_c64=[\d.]+ join_ttft_p99_ratio=[\d.]+ join_tokens_ratio=[\d.]+ c1_ttft_ratio=[\d.]+$/,
+  );
+}, 180_000);
