@@ -1,4 +1,5 @@
 import { TimeoutError } from './errors.js';
+import type { RejectionReason } from './types.js';
 
 const OPEN = 0;
 const ENDED = 1;
@@ -21,6 +22,10 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
   #error: unknown;
   /** What `fail` ended it with (an `Error` slot, a failed batch): kept after it is read. */
   #failure: unknown;
+  /** How it ended, once it has: undefined while open or for a stream that ended well. */
+  why: RejectionReason | undefined;
+  /** Told once, when it ends: for counting the calls that joined a running batch. */
+  onEnd: ((stream: CallerStream<O>) => void) | undefined;
   #buffer: O[] = [];
   #reader: { resolve(result: IteratorResult<O>): void; reject(error: unknown): void } | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,6 +38,8 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
     /** Its deadline on the first chunk, in ms; undefined for none. */
     timeout: number | undefined,
     name: string,
+    /** Its call's priority, for the order in which waiting calls join a running batch. */
+    readonly priority = 0,
   ) {
     if (signal !== undefined) {
       const onAbort = (): void => this.#leave(signal.reason, true);
@@ -77,9 +84,10 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
     this.#settle();
   }
 
-  /** Its stream throws `error` once its buffered chunks are read (an `Error` slot, a failed batch). */
-  fail(error: unknown): void {
+  /** Its stream throws `error` once its buffered chunks are read (an `Error` slot, a failed batch), counted as `why`. */
+  fail(error: unknown, why: RejectionReason = 'batchError'): void {
     if (this.#state !== OPEN) return;
+    this.why = why;
     this.#state = FAILED;
     this.#error = error;
     this.#failure = error;
@@ -112,6 +120,7 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
   /** The caller goes: by `break` (its stream ends), or by abort or deadline (it throws `reason` at its next read). */
   #leave(reason: unknown, throws: boolean): void {
     if (this.#state !== OPEN) return;
+    this.why = reason instanceof TimeoutError ? 'timeout' : 'abort';
     if (throws) {
       this.#buffer = []; // chunks it had not read are dropped
       this.#state = FAILED;
@@ -130,6 +139,8 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
     this.#detach?.();
     this.#detach = undefined;
     if (!this.slot.signal.aborted) this.slot.abort(this.#state === FAILED ? this.#error : undefined);
+    this.onEnd?.(this);
+    this.onEnd = undefined;
     const reader = this.#reader;
     if (reader === undefined) return;
     this.#reader = undefined;

@@ -10,7 +10,7 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { type JoinSource, type StreamFn, StreamRun } from './stream-run.js';
-import type { BatchContext, BatcherControls, BatcherStats, CallOptions } from './types.js';
+import type { BatchContext, BatcherControls, BatcherStats, CallOptions, RejectionReason } from './types.js';
 
 /**
  * contract §12: the batcher of a streaming method. It is the engine (`Batcher`) with the
@@ -28,6 +28,8 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   /** Calls waiting to join a running batch of their partition, in arrival order. */
   readonly #joiners = new Map<unknown, CallerStream[]>();
   #joined = 0;
+  #joinedResolved = 0;
+  readonly #joinedRejections = new Map<RejectionReason, number>();
   #closed = false;
 
   constructor(fn: StreamFn, options: ResolvedOptions, name: string, thisArg?: unknown) {
@@ -36,13 +38,17 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     const run = (streams: CallerStream[], context: BatchContext): Promise<unknown[]> => {
       const partitionKey = this.#partitionOf(streams[0]!.item);
       const joins = this.#options.join ? this : undefined;
+      const { maxBatchSize, maxBatchCost } = this.#options;
+      const costOf = (item: unknown): number => this.#costOf(item);
       const running = new StreamRun(
         fn,
         thisArg,
         streams,
         context,
         name,
-        this.#options.maxBatchSize,
+        maxBatchSize,
+        maxBatchCost,
+        costOf,
         joins,
         partitionKey,
       );
@@ -56,7 +62,14 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   call(item: unknown, call?: CallOptions): CallerStream {
     const problem = call === undefined ? undefined : callOptionsProblem(call);
     const timeout = problem === undefined ? firstChunkDeadline(call, this.#options) : undefined;
-    const stream = new CallerStream(item, problem === undefined ? call?.signal : undefined, timeout, this.#name);
+    const priority = problem === undefined ? (call?.priority ?? 0) : 0;
+    const stream = new CallerStream(
+      item,
+      problem === undefined ? call?.signal : undefined,
+      timeout,
+      this.#name,
+      priority,
+    );
     if (problem !== undefined) {
       stream.fail(new TypeError(`${this.#name}: ${problem}`));
       return stream;
@@ -82,15 +95,25 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     return stream;
   }
 
-  takeJoiners(run: StreamRun, room: number): CallerStream[] {
+  takeJoiners(run: StreamRun, room: number, costRoom: number): CallerStream[] {
     const waiting = this.#joiners.get(run.partitionKey);
     if (waiting === undefined) return [];
+    // One that left while waiting is passed over; the others in the order a batch takes them:
+    // priority, then arrival (a stable sort keeps arrival order within a priority).
+    const order = waiting.filter((stream) => stream.open).sort((a, b) => b.priority - a.priority);
     const taken: CallerStream[] = [];
-    while (waiting.length > 0 && taken.length < room) {
-      const stream = waiting.shift()!;
-      if (stream.open) taken.push(stream); // one that left while waiting is passed over
+    let cost = 0;
+    for (const stream of order) {
+      const itemCost = this.#costOf(stream.item);
+      // The first that does not fit stops the joining: no call is passed over (contract §9).
+      if (taken.length === room || cost + itemCost > costRoom) break;
+      cost += itemCost;
+      taken.push(stream);
+      stream.onEnd = this.#countJoined;
     }
-    if (waiting.length === 0) this.#joiners.delete(run.partitionKey);
+    const left = order.slice(taken.length);
+    if (left.length === 0) this.#joiners.delete(run.partitionKey);
+    else this.#joiners.set(run.partitionKey, left);
     this.#joined += taken.length;
     return taken;
   }
@@ -125,7 +148,28 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   }
 
   stats(): BatcherStats {
-    return { ...this.#engine.stats(), joined: this.#joined };
+    const stats = this.#engine.stats();
+    // Calls that joined a running batch never were the engine's: their outcomes are counted here.
+    const rejectedBy = { ...stats.rejectedBy };
+    for (const [why, count] of this.#joinedRejections) rejectedBy[why] += count;
+    const rejected = [...this.#joinedRejections.values()].reduce((sum, count) => sum + count, 0);
+    return {
+      ...stats,
+      resolved: stats.resolved + this.#joinedResolved,
+      rejected: stats.rejected + rejected,
+      rejectedBy,
+      joined: this.#joined,
+    };
+  }
+
+  readonly #countJoined = (stream: CallerStream): void => {
+    if (stream.why === undefined) this.#joinedResolved++;
+    else this.#joinedRejections.set(stream.why, (this.#joinedRejections.get(stream.why) ?? 0) + 1);
+  };
+
+  #costOf(item: unknown): number {
+    const cost = this.#options.cost?.(item);
+    return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : 0;
   }
 
   configure(partial: BatchedOptions): void {

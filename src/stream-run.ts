@@ -9,8 +9,11 @@ export type StreamFn = (this: unknown, batch: unknown[], context: StreamContext)
 
 /** What a running streamed batch asks of its batcher: the calls waiting to join it. */
 export interface JoinSource {
-  /** Calls to join `run` before its next step, in order, up to `room`; each is counted as joined. */
-  takeJoiners(run: StreamRun, room: number): CallerStream[];
+  /**
+   * Calls to join `run` before its next step, in the order a batch takes them, up to `room`
+   * calls and within `costRoom` of cost; each is counted as joined.
+   */
+  takeJoiners(run: StreamRun, room: number, costRoom: number): CallerStream[];
   /** The run has ended: no call may join it any more. */
   ended(run: StreamRun): void;
   /** Whether calls wait to join `run`. */
@@ -39,6 +42,10 @@ export class StreamRun {
     engineContext: BatchContext,
     private readonly name: string,
     private readonly maxBatchSize: number,
+    /** With a cost budget, what a batch's open slots may cost in all (Infinity without). */
+    private readonly maxBatchCost: number,
+    /** An item's cost (0 without a cost budget). */
+    private readonly costOf: (item: unknown) => number,
     private readonly joins: JoinSource | undefined,
     /** The partition key the batch was formed for. */
     readonly partitionKey: unknown,
@@ -80,7 +87,13 @@ export class StreamRun {
       // A batchTimeout fails the streams of callers who joined too (the engine fails its own).
       if (this.#controller.signal.reason instanceof BatchTimeoutError) throw this.#controller.signal.reason;
     } catch (error) {
-      for (const stream of this.streams) stream.fail(error);
+      const why =
+        error instanceof BatchTimeoutError
+          ? 'batchTimeout'
+          : error instanceof BatchContractError
+            ? 'contract'
+            : 'batchError';
+      for (const stream of this.streams) stream.fail(error, why);
     } finally {
       this.joins?.ended(this);
       for (const stream of this.streams) stream.end(); // the method returned: what is open ends
@@ -127,7 +140,7 @@ export class StreamRun {
       const entry: unknown = step[i];
       if (entry === SKIP) continue;
       if (entry === END) stream.end();
-      else if (isError(entry)) stream.fail(entry);
+      else if (isError(entry)) stream.fail(entry, 'resultError');
       else stream.push(entry);
     }
     return undefined;
@@ -138,7 +151,9 @@ export class StreamRun {
     if (this.joins === undefined || !this.takesJoiners) return;
     const room = this.maxBatchSize - this.openSlots;
     if (room <= 0) return;
-    for (const stream of this.joins.takeJoiners(this, room)) {
+    let openCost = 0;
+    for (const stream of this.streams) if (stream.open) openCost += this.costOf(stream.item);
+    for (const stream of this.joins.takeJoiners(this, room, this.maxBatchCost - openCost)) {
       this.streams.push(stream);
       this.batch.push(stream.item);
       this.#signals.push(stream.slot.signal);

@@ -236,6 +236,51 @@ describe('joining between steps', () => {
     expect(generate.stats()).toMatchObject({ joined: 3, batches: 1 });
   });
 
+  test('waiting calls join in the order a batch takes them (priority, then arrival), within the cost budget', async () => {
+    const { fn, runs, step } = stepper();
+    const generate = batched(fn, {
+      delay: 0,
+      join: true,
+      maxBatchSize: 4,
+      cost: (item: string) => item.length,
+      maxBatchCost: 6,
+    });
+    const first = reader(generate('aa'));
+    await turn();
+    const low = reader(generate('b')); // joins before the first step: room for it
+    const late = [reader(generate('ccc')), reader(generate('dd', { priority: 1 })), reader(generate('e'))];
+    // They join before the next step: 'dd' first (priority 1), then 'b'; 'ccc' would bring the
+    // open slots' cost to 2 + 2 + 1 + 3 = 8 > 6, so the joining stops there ('e' is not passed in).
+    await step(0, ['a1']);
+    expect(runs[0]!.batch).toEqual(['aa', 'dd', 'b']);
+    await step(0, [END, 'd1', END]); // 'aa' and 'b' end: 'ccc' fits now (2 + 3), and 'e' (6)
+    expect(runs[0]!.batch).toEqual(['aa', 'dd', 'b', 'ccc', 'e']);
+    await step(0, ['x', END, 'x', END, END]); // every slot is done: the library closes the method
+    expect(runs[0]).toMatchObject({ finished: true, closed: true });
+    await generate.drain();
+    expect([first.done, low.done, ...late.map((r) => r.done)]).toEqual([true, true, true, true, true]);
+    expect(generate.stats()).toMatchObject({ joined: 4, resolved: 5, rejected: 0, batches: 1 });
+  });
+
+  test('the outcomes of calls that joined are counted in stats()', async () => {
+    const { fn, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0, join: true });
+    void reader(generate('a'));
+    await turn();
+    const failing = reader(generate('b'));
+    const leaving = new AbortController();
+    const left = reader(generate('c', { signal: leaving.signal }));
+    await step(0, ['a1']);
+    await step(0, ['a2', new Error('no b'), 'c1']);
+    leaving.abort('gone');
+    await finish(0);
+    await generate.drain();
+    expect([failing.error, left.error]).toEqual([new Error('no b'), 'gone']);
+    const stats = generate.stats();
+    expect(stats).toMatchObject({ joined: 2, resolved: 1, rejected: 2 });
+    expect(stats.rejectedBy).toMatchObject({ resultError: 1, abort: 1 });
+  });
+
   test('without join, a call waits for a batch of its own', async () => {
     const { fn, runs, step, finish } = stepper();
     const generate = batched(fn, { delay: 0 });
@@ -275,6 +320,7 @@ describe('option errors', () => {
     [streaming, { cache: true }, 'Expected no `cache` on a streaming method'],
     [streaming, { output: String }, 'Expected no `output` on a streaming method'],
     [streaming, { join: 1 }, 'Expected `join` to be a boolean'],
+    [streaming, { shed: true, timeout: 100 }, 'Expected no `shed` on a streaming method'],
   ])('%p with %p', (fn, options, message) => {
     expect(() => batched(fn as never, options as never)).toThrow(TypeError);
     expect(() => batched(fn as never, options as never)).toThrow(message);
