@@ -33,7 +33,14 @@ function io(name: string, type: onnx.TensorProto.DataType, dims: (string | numbe
 export function buildStepModel({ vocabulary: v, hidden: n }: StepShape): Uint8Array {
   const scale = Math.sqrt(1 / n);
   const init: onnx.ITensorProto[] = [tensor('embedding', [v, n], seededFloats(v * n, 1, 7))];
-  const nodes: onnx.INodeProto[] = [{ opType: 'Gather', input: ['embedding', 'token'], output: ['x'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] }];
+  const nodes: onnx.INodeProto[] = [
+    {
+      opType: 'Gather',
+      input: ['embedding', 'token'],
+      output: ['x'],
+      attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+    },
+  ];
   // A gate: x·W + h·U + b, each gate with weights of its own.
   const gate = (g: string, h: string, seed: number): string => {
     init.push(tensor(`W${g}`, [n, n], seededFloats(n * n, scale, seed)));
@@ -72,8 +79,14 @@ export function buildStepModel({ vocabulary: v, hidden: n }: StepShape): Uint8Ar
       name: 'gru_step',
       node: nodes,
       initializer: init,
-      input: [io('token', onnx.TensorProto.DataType.INT64, ['batch']), io('h', onnx.TensorProto.DataType.FLOAT, ['batch', n])],
-      output: [io('next', onnx.TensorProto.DataType.INT64, ['batch']), io('h_next', onnx.TensorProto.DataType.FLOAT, ['batch', n])],
+      input: [
+        io('token', onnx.TensorProto.DataType.INT64, ['batch']),
+        io('h', onnx.TensorProto.DataType.FLOAT, ['batch', n]),
+      ],
+      output: [
+        io('next', onnx.TensorProto.DataType.INT64, ['batch']),
+        io('h_next', onnx.TensorProto.DataType.FLOAT, ['batch', n]),
+      ],
     },
   });
   return onnx.ModelProto.encode(model).finish();
