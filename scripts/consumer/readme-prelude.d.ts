@@ -32,3 +32,16 @@ declare const db: {
   query(sql: string, params: unknown[]): Promise<User[]>;
   users: { findMany(ids: string[]): Promise<User[]> };
 };
+
+/** A step-wise model (README's Streaming): a state per batch of prompts, one step at a time. */
+interface StepModel {
+  start(prompts: string[]): {
+    admit(prompts: string[]): void;
+    step(wanted: (index: number) => boolean): Promise<string[]>;
+    done: boolean[];
+  };
+}
+declare const userPrompt: string;
+declare const signal: AbortSignal;
+declare const reply: { raw: { write(chunk: string): void } };
+declare const generator: { generate(prompt: string, call?: import('batched-fn').CallOptions): AsyncIterable<string> };
