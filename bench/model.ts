@@ -83,6 +83,15 @@ export function buildMlp(shape: MlpShape = DEFAULT_SHAPE): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** An onnxruntime session for a serialised model, on `threads` threads of the CPU. */
+export function createSession(model: Uint8Array, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(model, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+}
+
 /** The model loaded into onnxruntime, with a method that runs one batch of rows. */
 export class Mlp {
   private constructor(
@@ -91,12 +100,7 @@ export class Mlp {
   ) {}
 
   static async load(shape: MlpShape = DEFAULT_SHAPE, threads = 1): Promise<Mlp> {
-    const session = await ort.InferenceSession.create(buildMlp(shape), {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    return new Mlp(session, shape);
+    return new Mlp(await createSession(buildMlp(shape), threads), shape);
   }
 
   /** Runs rows of `inputSize` floats through the model; one output row per input row. */

@@ -5,7 +5,7 @@
 // one step to the next (one ends, another joins). Seeded weights: every run is the same model.
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { seededFloats, tensor } from './model.js';
+import { createSession, seededFloats, tensor } from './model.js';
 
 export interface StepShape {
   /** Tokens in the vocabulary. */
@@ -109,12 +109,7 @@ export class StepModel {
   ) {}
 
   static async load(shape: StepShape = DEFAULT_STEP_SHAPE, threads = 1): Promise<StepModel> {
-    const session = await ort.InferenceSession.create(buildStepModel(shape), {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    return new StepModel(session, shape);
+    return new StepModel(await createSession(buildStepModel(shape), threads), shape);
   }
 
   /** A new sequence from a prompt: its first token from the prompt's characters, a zero state. */

@@ -8,6 +8,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { forkServer } from './fork.js';
 import { seededRandom } from './open-loop.js';
+import { dataOf, SseReader } from './sse.js';
 import { median, percentile, round, table } from './stats.js';
 
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -62,15 +63,11 @@ function stream(port: number, agent: Agent, maxTokens: number, prompt: string): 
         if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
         const result: Stream = { firstMs: NaN, gaps: [], tokens: 0 };
         let last = sent;
-        let text = '';
+        const events = new SseReader();
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          text += chunk;
-          let end: number;
-          while ((end = text.indexOf('\n\n')) >= 0) {
-            const event = text.slice(0, end);
-            text = text.slice(end + 2);
-            if (!event.startsWith('data: ')) continue;
+          for (const event of events.push(chunk)) {
+            if (dataOf(event) === undefined) continue;
             const now = performance.now();
             if (result.tokens === 0) result.firstMs = now - sent;
             else result.gaps.push(now - last);

@@ -8,8 +8,7 @@ import { BatcherClosedError } from './errors.js';
 import { keepHiddenClass } from './hidden-classes.js';
 import { KeyedCalls, type KeyHost } from './keyed-calls.js';
 import {
-  mergeOptions,
-  namedOptionError,
+  reconfigured,
   resolveOptions,
   type BatchedOptions,
   type BatchTrigger,
@@ -180,12 +179,7 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
   }
 
   configure(partial: BatchedOptions<I, O>): void {
-    let options: ResolvedOptions;
-    try {
-      options = resolveOptions(mergeOptions(this.#options.given, partial));
-    } catch (error) {
-      throw namedOptionError(error, this.#name);
-    }
+    const options = reconfigured(this.#options, partial, this.#name);
     this.#options = options;
     this.#plain = !checksEveryCall(options);
     this.#timing = timingFor(options, this.#timingHost, this.#timing);

@@ -412,6 +412,15 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
+/** `current` changed by `partial` (contract §7, `configure`), validated; an option error names `name`. */
+export function reconfigured(current: ResolvedOptions, partial: unknown, name: string): ResolvedOptions {
+  try {
+    return resolveOptions(mergeOptions(current.given, partial));
+  } catch (error) {
+    throw namedOptionError(error, name);
+  }
+}
+
 /** An option error with where it happened in front, `Model.predict: Expected ...`; other errors as they are. */
 export function namedOptionError(error: unknown, name: string): unknown {
   if (!(error instanceof TypeError)) return error;

@@ -2,13 +2,7 @@ import { Batcher } from './batcher.js';
 import { CallerStream } from './caller-stream.js';
 import { callOptionsProblem } from './call-checks.js';
 import { BatcherClosedError } from './errors.js';
-import {
-  mergeOptions,
-  namedOptionError,
-  resolveOptions,
-  type BatchedOptions,
-  type ResolvedOptions,
-} from './options.js';
+import { reconfigured, resolveOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
 import { type JoinSource, type StreamFn, StreamRun } from './stream-run.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions, RejectionReason } from './types.js';
 
@@ -173,12 +167,7 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   }
 
   configure(partial: BatchedOptions): void {
-    let options: ResolvedOptions;
-    try {
-      options = resolveOptions(mergeOptions(this.#options.given, partial));
-    } catch (error) {
-      throw namedOptionError(error, this.#name);
-    }
+    const options = reconfigured(this.#options, partial, this.#name);
     this.#options = options;
     this.#engine.configure(engineGiven(options));
   }

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { dataOf, SseReader } from '../../bench/sse.js';
 import { httpRequest, killLeftovers, startExample, until, type RunningExample } from '../support/example-process.js';
 
 // examples/streaming-server.ts run as a user runs it: tokens streamed as server-sent events,
@@ -33,23 +34,20 @@ function generate(
       `${server.url}/generate`,
       { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
       (res) => {
-        let text = '';
+        const events = new SseReader();
         const tokens: string[] = [];
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          text += chunk;
-          let end: number;
-          while ((end = text.indexOf('\n\n')) >= 0) {
-            const event = text.slice(0, end);
-            text = text.slice(end + 2);
-            if (event.startsWith('data: ') && res.statusCode === 200) tokens.push(event.slice(6));
+          for (const event of events.push(chunk)) {
+            const data = dataOf(event);
+            if (data !== undefined && res.statusCode === 200) tokens.push(data);
           }
           if (tokens.length >= hangUpAfter) {
             req.destroy();
             resolve({ status: res.statusCode ?? 0, tokens, ended: false });
           }
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, tokens, ended: text.length === 0 }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, tokens, ended: !events.partial }));
       },
     );
     req.on('error', (error) => (hangUpAfter === Infinity ? reject(error) : undefined));
