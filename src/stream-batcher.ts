@@ -103,7 +103,6 @@ export class StreamBatcher implements BatcherControls, JoinSource {
       if (taken.length === room || cost + itemCost > costRoom) break;
       cost += itemCost;
       taken.push(stream);
-      stream.onEnd = this.#countJoined;
     }
     const left = order.slice(taken.length);
     if (left.length === 0) this.#joiners.delete(run.partitionKey);
@@ -124,7 +123,11 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     if (runs?.size === 0) {
       const waiting = this.#joiners.get(run.partitionKey) ?? [];
       this.#joiners.delete(run.partitionKey);
-      for (const stream of waiting) if (stream.open) this.#queue(stream);
+      for (const stream of waiting) {
+        if (!stream.open) continue;
+        stream.onEnd = undefined; // the engine counts it from now on
+        this.#queue(stream);
+      }
     }
   }
 
@@ -132,13 +135,21 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     this.#engine.flush();
   }
 
-  drain(): Promise<void> {
-    return this.#engine.drain();
+  async drain(): Promise<void> {
+    // Calls waiting to join are queued too: they join a batch running now, or queue in the
+    // engine when it ends (before the engine's drain of it resolves); one more drain of the
+    // engine then covers them. (Calls that come later are not waited for, as in the engine.)
+    const joinersWaited = this.#joiners.size > 0;
+    await this.#engine.drain();
+    if (joinersWaited) await this.#engine.drain();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true;
-    return this.#engine.close();
+    // The engine refuses calls once closed: the calls waiting to join must have joined, or be
+    // in its queue, first.
+    while (this.#joiners.size > 0) await this.#engine.drain();
+    await this.#engine.close();
   }
 
   stats(): BatcherStats {
@@ -204,6 +215,8 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   }
 
   #queueToJoin(stream: CallerStream): void {
+    // Not the engine's call (unless it queues there later): its outcome is counted here.
+    stream.onEnd = this.#countJoined;
     const key = this.#partitionOf(stream.item);
     const waiting = this.#joiners.get(key);
     if (waiting === undefined) this.#joiners.set(key, [stream]);

@@ -281,6 +281,32 @@ describe('joining between steps', () => {
     expect(stats.rejectedBy).toMatchObject({ resultError: 1, abort: 1 });
   });
 
+  test('close() and drain() wait for the calls waiting to join: close() runs them, it does not refuse them', async () => {
+    const { fn, runs, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0, join: true, maxBatchSize: 1 });
+    const a = reader(generate('a'));
+    await turn();
+    const waiting = reader(generate('b')); // no room: it waits to join
+    const deadline = reader(generate('c', { timeout: 5 })); // leaves while waiting: counted all the same
+    await jest.advanceTimersByTimeAsync(5);
+    let drained = false;
+    void generate.drain().then(() => (drained = true));
+    let closed = false;
+    void generate.close().then(() => (closed = true));
+    await step(0, ['a1']);
+    await finish(0); // 'b' never found room: it queues for a batch of its own, which close() sends
+    await turn();
+    expect(runs[1]!.batch).toEqual(['b']);
+    expect([drained, closed]).toEqual([false, false]);
+    await step(1, ['b1']);
+    await finish(1);
+    await flushMicrotasks();
+    expect([drained, closed]).toEqual([true, true]);
+    expect([a.chunks, waiting.chunks, deadline.error instanceof TimeoutError]).toEqual([['a1'], ['b1'], true]);
+    expect(generate.stats()).toMatchObject({ resolved: 2, rejected: 1, joined: 0 });
+    expect(generate.stats().rejectedBy.timeout).toBe(1);
+  });
+
   test('without join, a call waits for a batch of its own', async () => {
     const { fn, runs, step, finish } = stepper();
     const generate = batched(fn, { delay: 0 });
