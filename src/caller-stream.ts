@@ -46,6 +46,10 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
       signal.addEventListener('abort', onAbort, { once: true });
       this.#detach = () => signal.removeEventListener('abort', onAbort);
     }
+    if (signal?.aborted === true) {
+      this.#leave(signal.reason, true); // aborted before the call: it never queues
+      return;
+    }
     if (timeout !== undefined) {
       this.#timer = setTimeout(() => {
         if (!this.answered)

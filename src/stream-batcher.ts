@@ -22,8 +22,9 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   /** Calls waiting to join a running batch of their partition, in arrival order. */
   readonly #joiners = new Map<unknown, CallerStream[]>();
   #joined = 0;
-  #joinedResolved = 0;
-  readonly #joinedRejections = new Map<RejectionReason, number>();
+  /** Outcomes of calls the engine never saw (refused here, or waiting to join, or joined). */
+  #ownResolved = 0;
+  readonly #ownRejections = new Map<RejectionReason, number>();
   #closed = false;
 
   constructor(fn: StreamFn, options: ResolvedOptions, name: string, thisArg?: unknown) {
@@ -64,19 +65,12 @@ export class StreamBatcher implements BatcherControls, JoinSource {
       this.#name,
       priority,
     );
-    if (problem !== undefined) {
-      stream.fail(new TypeError(`${this.#name}: ${problem}`));
-      return stream;
-    }
+    if (problem !== undefined) return this.#refuse(stream, new TypeError(`${this.#name}: ${problem}`), 'badInput');
     const badInput = this.#options.input?.(item);
-    if (badInput !== undefined) {
-      stream.fail(new TypeError(`${this.#name}: the input check failed: ${badInput}`));
-      return stream;
-    }
-    if (this.#closed) {
-      stream.fail(new BatcherClosedError(`${this.#name} is closed and takes no new calls`));
-      return stream;
-    }
+    if (badInput !== undefined)
+      return this.#refuse(stream, new TypeError(`${this.#name}: the input check failed: ${badInput}`), 'badInput');
+    if (this.#closed)
+      return this.#refuse(stream, new BatcherClosedError(`${this.#name} is closed and takes no new calls`), 'closed');
     if (this.#options.join && !stream.leaving.signal.aborted && this.#waitsToJoin(item)) {
       this.#queueToJoin(stream);
       return stream;
@@ -154,22 +148,29 @@ export class StreamBatcher implements BatcherControls, JoinSource {
 
   stats(): BatcherStats {
     const stats = this.#engine.stats();
-    // Calls that joined a running batch never were the engine's: their outcomes are counted here.
+    // Calls the engine never saw (refused here, or joined a running batch): counted here.
     const rejectedBy = { ...stats.rejectedBy };
-    for (const [why, count] of this.#joinedRejections) rejectedBy[why] += count;
-    const rejected = [...this.#joinedRejections.values()].reduce((sum, count) => sum + count, 0);
+    for (const [why, count] of this.#ownRejections) rejectedBy[why] += count;
+    const rejected = [...this.#ownRejections.values()].reduce((sum, count) => sum + count, 0);
     return {
       ...stats,
-      resolved: stats.resolved + this.#joinedResolved,
+      resolved: stats.resolved + this.#ownResolved,
       rejected: stats.rejected + rejected,
       rejectedBy,
       joined: this.#joined,
     };
   }
 
-  readonly #countJoined = (stream: CallerStream): void => {
-    if (stream.why === undefined) this.#joinedResolved++;
-    else this.#joinedRejections.set(stream.why, (this.#joinedRejections.get(stream.why) ?? 0) + 1);
+  /** A call refused before it queues, counted as `why`. */
+  #refuse(stream: CallerStream, error: Error, why: RejectionReason): CallerStream {
+    stream.onEnd = this.#countOwn;
+    stream.fail(error, why);
+    return stream;
+  }
+
+  readonly #countOwn = (stream: CallerStream): void => {
+    if (stream.why === undefined) this.#ownResolved++;
+    else this.#ownRejections.set(stream.why, (this.#ownRejections.get(stream.why) ?? 0) + 1);
   };
 
   #costOf(item: unknown): number {
@@ -216,7 +217,7 @@ export class StreamBatcher implements BatcherControls, JoinSource {
 
   #queueToJoin(stream: CallerStream): void {
     // Not the engine's call (unless it queues there later): its outcome is counted here.
-    stream.onEnd = this.#countJoined;
+    stream.onEnd = this.#countOwn;
     const key = this.#partitionOf(stream.item);
     const waiting = this.#joiners.get(key);
     if (waiting === undefined) this.#joiners.set(key, [stream]);

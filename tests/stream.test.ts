@@ -139,6 +139,21 @@ describe('leaving', () => {
     await expect(stream.next()).resolves.toEqual({ value: undefined, done: true });
   });
 
+  test('a call whose signal has aborted already, or whose options or input are bad, never queues and is counted', async () => {
+    const { fn, runs } = stepper();
+    const generate = batched(fn, { delay: 0, input: (item: string) => item.length > 0 });
+    const aborted = reader(generate('a', { signal: AbortSignal.abort('too late') }));
+    const badOptions = reader(generate('b', { priority: 1.5 }));
+    const badInput = reader(generate(''));
+    await turn();
+    expect(runs).toHaveLength(0);
+    expect(aborted.error).toBe('too late');
+    expect(badOptions.error).toEqual(new TypeError('fn: Expected `priority` to be an integer, got `1.5` (number)'));
+    expect((badInput.error as Error).message).toMatch(/^fn: the input check failed/);
+    expect(generate.stats()).toMatchObject({ rejected: 3, resolved: 0 });
+    expect(generate.stats().rejectedBy).toMatchObject({ abort: 1, badInput: 2 });
+  });
+
   test('a caller that leaves while queued never enters a batch', async () => {
     const { fn, runs } = stepper();
     const generate = batched(fn, { delay: 10 });
