@@ -1,5 +1,5 @@
 import { type Admitted, watchCall } from './call-intake.js';
-import { captured, newCall, QUEUED, type CallRecord, SETTLED } from './call-record.js';
+import { captured, newCall, QUEUED, RUNNING, type CallRecord, SETTLED } from './call-record.js';
 import { isError, messageOf } from './describe.js';
 import type { CacheMap, ResolvedOptions } from './options.js';
 import { warn } from './runtime.js';
@@ -179,7 +179,11 @@ export class KeyedCalls {
     const slot = (record as SlotCaller).slot;
     const anyLeft = slot.leave(record as SlotCaller);
     settleCall(this.tally, record.settle, record, reason, why);
-    if (!anyLeft) this.host.leave(slot, reason, why);
+    if (anyLeft) return;
+    // With a cache, a key being computed runs on for the cache: a new caller joins it rather
+    // than compute it twice at once (contract §11). Queued, or without a cache, it goes.
+    if (this.#cache !== undefined && slot.state === RUNNING) return;
+    this.host.leave(slot, reason, why);
   };
 
   /** A slot has settled: its result kept (`ok`, with `cache`) or its key forgotten. */

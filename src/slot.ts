@@ -116,6 +116,10 @@ export class Slot extends CallRecord implements SharedSlot {
     const callers = this.callers.length === 0 ? this.callers : this.callers.splice(0);
     const plain = this.#plainCallers;
     this.#plainCallers = 0;
+    // A rejection the batch made for this slot (it shares one among its items) with nobody
+    // here to take it: a slot kept running for the cache after its callers left. Handled here,
+    // so that it is not an unhandled rejection.
+    if (isRejection && callers.length === 0 && plain === 0) (value as Promise<unknown>).then(undefined, noop);
     // One rejected promise for all of them, made only if someone is there to handle it.
     let shared = value;
     let rejected = isRejection;

@@ -402,19 +402,33 @@ describe('a cache', () => {
     expect(first.value).toEqual(user(1));
   });
 
-  test('a key whose callers have all left while it runs is not kept', async () => {
+  test('a key whose callers have all left while it runs is still computed once: a new caller joins it, and it is kept', async () => {
     const { fn, batches, finish } = manualBatchFn<User>();
-    const load = batched(fn, { delay: 0, key: byId, cache: true });
+    const load = batched(fn, { delay: 0, key: byId, cache: true, concurrency: 2 });
+    const leaving = new AbortController();
+    const left = track(load(user(1), { signal: leaving.signal }));
+    await jest.advanceTimersByTimeAsync(0);
+    leaving.abort('gone');
+    await flushMicrotasks();
+    expect(left.reason).toBe('gone');
+    const again = track(load(user(1))); // a slot is free, but the key is being computed: it joins
+    await jest.advanceTimersByTimeAsync(0);
+    expect(batches).toHaveLength(1);
+    await finish(0);
+    expect(again.value).toEqual(user(1));
+    await expect(load(user(1))).resolves.toEqual(user(1)); // kept
+    expect(batches).toHaveLength(1);
+  });
+
+  test('without a cache, a running slot whose callers have all left is dropped as for abort', async () => {
+    const { fn, batches } = manualBatchFn<User>();
+    const load = batched(fn, { delay: 0, key: byId });
     const leaving = new AbortController();
     void track(load(user(1), { signal: leaving.signal }));
     await jest.advanceTimersByTimeAsync(0);
     leaving.abort('gone');
-    await finish(0);
-    const again = track(load(user(1)));
-    await jest.advanceTimersByTimeAsync(0);
-    expect(batches).toHaveLength(2);
-    await finish(1);
-    expect(again.value).toEqual(user(1));
+    await flushMicrotasks();
+    expect(batches[0]!.context.signal.aborted).toBe(true);
   });
 
   test('a map of your own: the batcher stores entries of its own, never undefined; an entry it drops is computed again', async () => {
