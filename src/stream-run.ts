@@ -54,7 +54,7 @@ export class StreamRun {
     this.batch = streams.map((stream) => stream.item);
     this.#signals = streams.map((stream) => stream.slot.signal);
     for (const stream of streams) this.#watch(stream);
-    // The method's signal aborts when every slot is done (see #pull) or batchTimeout passed. The
+    // The method's signal aborts when every slot is done (see #watch) or batchTimeout passed. The
     // engine's also aborts when every caller it dispatched has left, but callers who joined
     // since may still read: that is this run's business, not the engine's.
     const engineSignal = engineContext.signal;
