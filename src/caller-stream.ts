@@ -24,6 +24,10 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
   #failure: unknown;
   /** How it ended, once it has: undefined while open or for a stream that ended well. */
   why: RejectionReason | undefined;
+  /** What its call passed as `meta`, its cost and its partition key: set once, when it is admitted. */
+  meta: unknown = undefined;
+  cost = 0;
+  partitionKey: unknown = undefined;
   /** Told once, when it ends: for counting the calls that joined a running batch. */
   onEnd: ((stream: CallerStream<O>) => void) | undefined;
   #buffer: O[] = [];

@@ -1,9 +1,10 @@
 import { Batcher } from './batcher.js';
 import { CallerStream } from './caller-stream.js';
-import { callOptionsProblem } from './call-checks.js';
+import { callOptionsProblem, costOf, partitionKeyOf } from './call-checks.js';
 import { BatcherClosedError } from './errors.js';
 import { reconfigured, resolveOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
 import { type JoinSource, type StreamFn, StreamRun } from './stream-run.js';
+import { Tally } from './tally.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions, RejectionReason } from './types.js';
 
 /**
@@ -23,18 +24,16 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   readonly #joiners = new Map<unknown, CallerStream[]>();
   #joined = 0;
   /** Outcomes of calls the engine never saw (refused here, or waiting to join, or joined). */
-  #ownResolved = 0;
-  readonly #ownRejections = new Map<RejectionReason, number>();
+  readonly #own = new Tally();
   #closed = false;
 
   constructor(fn: StreamFn, options: ResolvedOptions, name: string, thisArg?: unknown) {
     this.#name = name;
     this.#options = options;
     const run = (streams: CallerStream[], context: BatchContext): Promise<unknown[]> => {
-      const partitionKey = this.#partitionOf(streams[0]!.item);
+      const { partitionKey } = streams[0]!;
       const joins = this.#options.join ? this : undefined;
       const { maxBatchSize, maxBatchCost } = this.#options;
-      const costOf = (item: unknown): number => this.#costOf(item);
       const running = new StreamRun(
         fn,
         thisArg,
@@ -43,7 +42,6 @@ export class StreamBatcher implements BatcherControls, JoinSource {
         name,
         maxBatchSize,
         maxBatchCost,
-        costOf,
         joins,
         partitionKey,
       );
@@ -66,20 +64,29 @@ export class StreamBatcher implements BatcherControls, JoinSource {
       priority,
     );
     if (problem !== undefined) return this.#refuse(stream, new TypeError(`${this.#name}: ${problem}`), 'badInput');
+    // A signal aborted already: the engine refuses it and counts it, as for any call.
+    if (!stream.open) {
+      this.#queue(stream);
+      return stream;
+    }
     const badInput = this.#options.input?.(item);
     if (badInput !== undefined)
       return this.#refuse(stream, new TypeError(`${this.#name}: the input check failed: ${badInput}`), 'badInput');
     if (this.#closed)
       return this.#refuse(stream, new BatcherClosedError(`${this.#name} is closed and takes no new calls`), 'closed');
-    if (this.#options.join && !stream.leaving.signal.aborted && this.#waitsToJoin(item)) {
+    // Its cost and partition key, once (contract §9), for the engine's queue and for joining.
+    try {
+      stream.cost = costOf(item, this.#options, this.#name);
+      stream.partitionKey = partitionKeyOf(item, this.#options, this.#name);
+    } catch (error) {
+      return this.#refuse(stream, error, 'badInput');
+    }
+    stream.meta = call?.meta;
+    if (this.#options.join && this.#waitsToJoin(stream.partitionKey)) {
       this.#queueToJoin(stream);
       return stream;
     }
-    const engineCall = { signal: stream.leaving.signal, priority: call?.priority, meta: call?.meta };
-    this.#engine.call(stream, engineCall).then(
-      () => stream.end(),
-      (reason: unknown) => stream.fail(reason),
-    );
+    this.#queue(stream);
     return stream;
   }
 
@@ -92,10 +99,9 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     const taken: CallerStream[] = [];
     let cost = 0;
     for (const stream of order) {
-      const itemCost = this.#costOf(stream.item);
       // The first that does not fit stops the joining: no call is passed over (contract §9).
-      if (taken.length === room || cost + itemCost > costRoom) break;
-      cost += itemCost;
+      if (taken.length === room || cost + stream.cost > costRoom) break;
+      cost += stream.cost;
       taken.push(stream);
     }
     const left = order.slice(taken.length);
@@ -149,34 +155,26 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   stats(): BatcherStats {
     const stats = this.#engine.stats();
     // Calls the engine never saw (refused here, or joined a running batch): counted here.
+    const own = this.#own.stats();
     const rejectedBy = { ...stats.rejectedBy };
-    for (const [why, count] of this.#ownRejections) rejectedBy[why] += count;
-    const rejected = [...this.#ownRejections.values()].reduce((sum, count) => sum + count, 0);
+    for (const why of Object.keys(rejectedBy) as RejectionReason[]) rejectedBy[why] += own.rejectedBy[why];
     return {
       ...stats,
-      resolved: stats.resolved + this.#ownResolved,
-      rejected: stats.rejected + rejected,
+      resolved: stats.resolved + own.resolved,
+      rejected: stats.rejected + own.rejected,
       rejectedBy,
       joined: this.#joined,
     };
   }
 
   /** A call refused before it queues, counted as `why`. */
-  #refuse(stream: CallerStream, error: Error, why: RejectionReason): CallerStream {
+  #refuse(stream: CallerStream, error: unknown, why: RejectionReason): CallerStream {
     stream.onEnd = this.#countOwn;
     stream.fail(error, why);
     return stream;
   }
 
-  readonly #countOwn = (stream: CallerStream): void => {
-    if (stream.why === undefined) this.#ownResolved++;
-    else this.#ownRejections.set(stream.why, (this.#ownRejections.get(stream.why) ?? 0) + 1);
-  };
-
-  #costOf(item: unknown): number {
-    const cost = this.#options.cost?.(item);
-    return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : 0;
-  }
+  readonly #countOwn = (stream: CallerStream): void => this.#own.count(stream.why, 1);
 
   configure(partial: BatchedOptions): void {
     const options = reconfigured(this.#options, partial, this.#name);
@@ -201,31 +199,29 @@ export class StreamBatcher implements BatcherControls, JoinSource {
    * queue for one of its own: when one has room now, or when every slot is taken anyway (it
    * then joins as soon as a stream of that batch ends, or queues when the batch is over).
    */
-  #waitsToJoin(item: unknown): boolean {
-    let partitionKey: unknown;
-    try {
-      partitionKey = this.#partitionOf(item);
-    } catch {
-      return false; // the engine refuses it, with the reason
-    }
+  #waitsToJoin(partitionKey: unknown): boolean {
     const runs = [...(this.#running.get(partitionKey) ?? [])].filter((run) => run.takesJoiners);
     if (runs.length === 0) return false;
     const waiting = this.#joiners.get(partitionKey)?.length ?? 0;
     for (const run of runs) if (run.openSlots + waiting < this.#options.maxBatchSize) return true;
-    return this.#engine.stats().running >= this.#options.concurrency;
+    // With `join`, every running batch is in #running: all slots are taken when they count `concurrency`.
+    let running = 0;
+    for (const partitionRuns of this.#running.values()) running += partitionRuns.size;
+    return running >= this.#options.concurrency;
   }
 
   #queueToJoin(stream: CallerStream): void {
     // Not the engine's call (unless it queues there later): its outcome is counted here.
     stream.onEnd = this.#countOwn;
-    const key = this.#partitionOf(stream.item);
-    const waiting = this.#joiners.get(key);
-    if (waiting === undefined) this.#joiners.set(key, [stream]);
+    const waiting = this.#joiners.get(stream.partitionKey);
+    if (waiting === undefined) this.#joiners.set(stream.partitionKey, [stream]);
     else waiting.push(stream);
   }
 
+  /** The call queues in the engine, with its own signal, priority and meta. */
   #queue(stream: CallerStream): void {
-    this.#engine.call(stream, { signal: stream.leaving.signal }).then(
+    const engineCall = { signal: stream.leaving.signal, priority: stream.priority, meta: stream.meta };
+    this.#engine.call(stream, engineCall).then(
       () => stream.end(),
       (reason: unknown) => stream.fail(reason),
     );
@@ -235,10 +231,6 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     let runs = this.#running.get(partitionKey);
     if (runs === undefined) this.#running.set(partitionKey, (runs = new Set()));
     return runs;
-  }
-
-  #partitionOf(item: unknown): unknown {
-    return this.#options.partitionBy?.(item);
   }
 }
 
@@ -255,13 +247,12 @@ function engineOptions(options: ResolvedOptions): ResolvedOptions {
 
 function engineGiven(options: ResolvedOptions): BatchedOptions<CallerStream> {
   const given: Record<string, unknown> = { ...options.given };
-  // The first chunk's deadline is the stream's own; the input check runs before a call queues.
+  // The first chunk's deadline is the stream's own; the input check, the cost and the
+  // partition key are taken once, before a call queues, and the engine reads them off it.
   for (const name of ['timeout', 'shed', 'stream', 'join', 'input']) delete given[name];
-  const onItem = <R>(fn: ((item: unknown) => R) | undefined) =>
-    fn === undefined ? undefined : (stream: CallerStream): R => fn(stream.item);
   return {
     ...(given as BatchedOptions<CallerStream>),
-    cost: onItem(options.cost as ((item: unknown) => number) | undefined),
-    partitionBy: onItem(options.partitionBy as ((item: unknown) => string | number) | undefined),
+    cost: options.cost === undefined ? undefined : (stream) => stream.cost,
+    partitionBy: options.partitionBy === undefined ? undefined : (stream) => stream.partitionKey as string | number,
   };
 }

@@ -44,8 +44,6 @@ export class StreamRun {
     private readonly maxBatchSize: number,
     /** With a cost budget, what a batch's open slots may cost in all (Infinity without). */
     private readonly maxBatchCost: number,
-    /** An item's cost (0 without a cost budget). */
-    private readonly costOf: (item: unknown) => number,
     private readonly joins: JoinSource | undefined,
     /** The partition key the batch was formed for. */
     readonly partitionKey: unknown,
@@ -152,7 +150,7 @@ export class StreamRun {
     const room = this.maxBatchSize - this.openSlots;
     if (room <= 0) return;
     let openCost = 0;
-    for (const stream of this.streams) if (stream.open) openCost += this.costOf(stream.item);
+    for (const stream of this.streams) if (stream.open) openCost += stream.cost;
     for (const stream of this.joins.takeJoiners(this, room, this.maxBatchCost - openCost)) {
       this.streams.push(stream);
       this.batch.push(stream.item);

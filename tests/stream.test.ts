@@ -6,6 +6,7 @@ import {
   END,
   SKIP,
   TimeoutError,
+  type BatchEvent,
   type StreamContext,
 } from '../src/index.js';
 import { flushMicrotasks } from './support/recorder.js';
@@ -320,6 +321,48 @@ describe('joining between steps', () => {
     expect([a.chunks, waiting.chunks, deadline.error instanceof TimeoutError]).toEqual([['a1'], ['b1'], true]);
     expect(generate.stats()).toMatchObject({ resolved: 2, rejected: 1, joined: 0 });
     expect(generate.stats().rejectedBy.timeout).toBe(1);
+  });
+
+  test('cost and partitionBy are called once per call, whether it queues or joins; a bad cost refuses the call', async () => {
+    const { fn, runs, step } = stepper();
+    const costs: string[] = [];
+    const generate = batched(fn, {
+      delay: 0,
+      join: true,
+      cost: (item: string) => (costs.push(item), item.length),
+      maxBatchCost: 4,
+    });
+    void reader(generate('a'));
+    await turn();
+    const joins = reader(generate('bb'));
+    const tooCostly = reader(generate('eeeee'));
+    await step(0, ['a1']);
+    expect(runs[0]!.batch).toEqual(['a', 'bb']);
+    await step(0, [END, 'b1']);
+    await step(0, [END, END]); // every slot is done: the library closes the method
+    expect(costs).toEqual(['a', 'bb', 'eeeee']);
+    expect(joins.chunks).toEqual(['b1']);
+    expect(tooCostly.error).toBeInstanceOf(RangeError);
+    expect(generate.stats().rejectedBy.badInput).toBe(1);
+  });
+
+  test('a call that waited to join and then queues for a batch of its own keeps its meta and priority', async () => {
+    const { fn, runs, step, finish } = stepper();
+    const events: BatchEvent[] = [];
+    const generate = batched(fn, { delay: 0, join: true, maxBatchSize: 1, onBatch: (event) => events.push(event) });
+    void reader(generate('a'));
+    await turn();
+    void reader(generate('low'));
+    void reader(generate('high', { priority: 1, meta: 'trace-high' }));
+    await step(0, ['a1']);
+    await finish(0); // the batch ends full: both queue for batches of their own, 'high' first
+    await turn();
+    expect(runs[1]!.batch).toEqual(['high']);
+    await finish(1);
+    await turn();
+    await finish(2);
+    await generate.drain();
+    expect(events[1]!.items.map((item) => item.meta)).toEqual(['trace-high']);
   });
 
   test('without join, a call waits for a batch of its own', async () => {
