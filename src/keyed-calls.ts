@@ -96,7 +96,7 @@ export class KeyedCalls {
     this.#inCache = false;
     if (this.#cache !== undefined) {
       const entry: unknown = this.#cache.get(key);
-      this.#inCache = entry instanceof Kept || (entry instanceof Slot && entry.state !== SETTLED);
+      this.#inCache = this.#ours(entry);
       if (this.#inCache) return entry as KeyEntry;
     }
     const slot = this.#slots.get(partitionKey)?.get(key);
@@ -206,7 +206,8 @@ export class KeyedCalls {
     }
   };
 
-  #ours(entry: unknown): boolean {
+  /** Whether a cache entry is one of ours that still stands: a kept value, or a slot not yet settled. */
+  #ours(entry: unknown): entry is KeyEntry {
     return entry instanceof Kept || (entry instanceof Slot && entry.state !== SETTLED);
   }
 
