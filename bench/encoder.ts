@@ -5,7 +5,7 @@
 // transformer's does: a batch pads every item to its longest.
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { seededFloats, tensor } from './model.js';
+import { encodeModel, seededFloats, tensor } from './model.js';
 
 export const TOKEN_WIDTH = 32;
 const HIDDEN = 384;
@@ -65,13 +65,13 @@ export function buildEncoder(): Uint8Array {
       },
     },
   };
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'batched-fn bench',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'encoder', node, initializer, input: [input('x', TOKEN_WIDTH), input('mask', 1)], output: [output] },
+  return encodeModel({
+    name: 'encoder',
+    node,
+    initializer,
+    input: [input('x', TOKEN_WIDTH), input('mask', 1)],
+    output: [output],
   });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 /** A text of `length` tokens, as the encoder sees it: one vector per token. */

@@ -49,6 +49,17 @@ function valueInfo(name: string, width: number): onnx.IValueInfoProto {
   };
 }
 
+/** Serialises a graph as an ONNX model (IR 7, opset 13), as every bench model is built. */
+export function encodeModel(graph: onnx.IGraphProto): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'batched-fn bench',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
 /** Serialises an MLP (Gemm + Relu layers) with input `x` [batch, inputSize] and output `y`. */
 export function buildMlp(shape: MlpShape = DEFAULT_SHAPE): Uint8Array {
   const widths = [shape.inputSize, ...Array<number>(shape.hiddenLayers).fill(shape.hiddenSize), shape.outputSize];
@@ -68,19 +79,13 @@ export function buildMlp(shape: MlpShape = DEFAULT_SHAPE): Uint8Array {
       current = `r${layer}`;
     }
   }
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'batched-fn bench',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'mlp',
-      node: nodes,
-      initializer: initializers,
-      input: [valueInfo('x', shape.inputSize)],
-      output: [valueInfo('y', shape.outputSize)],
-    },
+  return encodeModel({
+    name: 'mlp',
+    node: nodes,
+    initializer: initializers,
+    input: [valueInfo('x', shape.inputSize)],
+    output: [valueInfo('y', shape.outputSize)],
   });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 /** An onnxruntime session for a serialised model, on `threads` threads of the CPU. */

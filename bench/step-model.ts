@@ -5,7 +5,7 @@
 // one step to the next (one ends, another joins). Seeded weights: every run is the same model.
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { createSession, seededFloats, tensor } from './model.js';
+import { createSession, encodeModel, seededFloats, tensor } from './model.js';
 
 export interface StepShape {
   /** Tokens in the vocabulary. */
@@ -71,25 +71,19 @@ export function buildStepModel({ vocabulary: v, hidden: n }: StepShape): Uint8Ar
       { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
     ],
   });
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'batched-fn bench',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'gru_step',
-      node: nodes,
-      initializer: init,
-      input: [
-        io('token', onnx.TensorProto.DataType.INT64, ['batch']),
-        io('h', onnx.TensorProto.DataType.FLOAT, ['batch', n]),
-      ],
-      output: [
-        io('next', onnx.TensorProto.DataType.INT64, ['batch']),
-        io('h_next', onnx.TensorProto.DataType.FLOAT, ['batch', n]),
-      ],
-    },
+  return encodeModel({
+    name: 'gru_step',
+    node: nodes,
+    initializer: init,
+    input: [
+      io('token', onnx.TensorProto.DataType.INT64, ['batch']),
+      io('h', onnx.TensorProto.DataType.FLOAT, ['batch', n]),
+    ],
+    output: [
+      io('next', onnx.TensorProto.DataType.INT64, ['batch']),
+      io('h_next', onnx.TensorProto.DataType.FLOAT, ['batch', n]),
+    ],
   });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 /** The state of one sequence between steps: its last token and its hidden state. */
