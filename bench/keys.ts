@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { forkServer } from './fork.js';
 import { DATALOADER_CACHE, KEY_CACHE, KEY_ONLY, keyedContenders, PLAIN, zipfKeys } from './keys-contenders.js';
-import { seededRandom } from './open-loop.js';
+import { seededRandom, shuffled } from './open-loop.js';
 import { median, percentile, round, table } from './stats.js';
 
 const CALLS = Number(process.env.CALLS ?? 100_000);
@@ -57,7 +57,7 @@ async function bulkWorkload(): Promise<Record<string, BulkResult>> {
   for (const name of names) await bulkRound(name, keys); // warm-up
   const random = seededRandom(ROUNDS);
   for (let r = 0; r < ROUNDS; r++) {
-    const order = [...names].sort(() => random() - 0.5);
+    const order = shuffled(names, random);
     for (const name of order) {
       globalThis.gc?.();
       samples.get(name)!.push(await bulkRound(name, keys));
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   const random = seededRandom(7);
   const ids = zipfKeys(SERVED, KEYS, EXPONENT, 2);
   for (let r = 0; r < SERVED_ROUNDS; r++) {
-    for (const name of [...servedNames].sort(() => random() - 0.5)) {
+    for (const name of shuffled(servedNames, random)) {
       served.set(name, [...(served.get(name) ?? []), await servedRound(name, ids)]);
     }
   }

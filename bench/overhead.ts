@@ -6,7 +6,7 @@
 //   npm run bench:overhead            (ROUNDS=n ITEMS=n to change the workload)
 import { spawnSync } from 'node:child_process';
 import { BATCH, baselineSource, contenders, source, type Load } from './contenders.js';
-import { seededRandom } from './open-loop.js';
+import { seededRandom, shuffled } from './open-loop.js';
 import { median, round, table } from './stats.js';
 import { bulk, CALLERS, closedLoop, nanoseconds } from './workloads.js';
 
@@ -37,16 +37,6 @@ async function rounds(names: string[], measure: (makeLoad: () => Load) => Promis
     }
   }
   return Object.fromEntries(names.map((name) => [name, { median: median(samples[name]!), samples: samples[name]! }]));
-}
-
-/** A copy of `values` in a random order (Fisher–Yates). */
-function shuffled<T>(values: readonly T[], random: () => number): T[] {
-  const copy = [...values];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
 }
 
 function print(title: string, results: Awaited<ReturnType<typeof rounds>>): void {
