@@ -9,7 +9,9 @@ import {
 } from './options.js';
 import { MethodName } from './method-name.js';
 import { StreamBatcher } from './stream-batcher.js';
-import { streams } from './stream-options.js';
+import { isAsyncGeneratorFunction, streams } from './stream-options.js';
+import { failedStream } from './caller-stream.js';
+import { rejection } from './call-record.js';
 import type { StreamFn } from './stream-run.js';
 import { checkDesignTypes, defineOptionsMetadata } from './reflection.js';
 import type { BatchContext, BatcherControls, CallOptions } from './types.js';
@@ -341,9 +343,15 @@ function perItemMethod(
     return batcher;
   }
 
+  // A call that fails before it reaches a batcher fails as the method's calls do: a rejected
+  // promise, or, for a streaming method (`stream: true` when the options are known), a stream
+  // that throws at its first read, so that `for await` reports the error itself.
+  const streaming = resolved?.stream ?? isAsyncGeneratorFunction(batchFn);
+  const failed = (error: unknown): unknown => (streaming ? failedStream(error) : rejection(error));
+
   const perItem = function (this: unknown, item: unknown, call?: CallOptions): unknown {
     if ((typeof this !== 'object' && typeof this !== 'function') || this === null) {
-      return Promise.reject(
+      return failed(
         new TypeError(
           `${name.full} was called without an instance (\`this\` is ${describeValue(this)}); call it as instance.${String(name.key)}(item), or bind it`,
         ),
@@ -353,8 +361,7 @@ function perItemMethod(
     try {
       batcher = batcherFor(this);
     } catch (error) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
-      return Promise.reject(error); // a failing options function: this call fails, the next one tries again
+      return failed(error); // a failing options function: this call fails, the next one tries again
     }
     return batcher.call(item, call);
   };

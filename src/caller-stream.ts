@@ -167,3 +167,10 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
     this.#timer = undefined;
   }
 }
+
+/** A stream that throws `error` at its first read: a call that failed before it reached a batcher. */
+export function failedStream(error: unknown): CallerStream {
+  const stream = new CallerStream(undefined, undefined, undefined, '');
+  stream.fail(error);
+  return stream;
+}

@@ -10,8 +10,7 @@ const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {
  * without a streaming method, `key`, `cache` or `output` with one. Named by the caller.
  */
 export function streams(fn: unknown, options: ResolvedOptions): boolean {
-  const streaming =
-    options.stream ?? (typeof fn === 'function' && Object.getPrototypeOf(fn) === AsyncGeneratorFunction);
+  const streaming = options.stream ?? isAsyncGeneratorFunction(fn);
   if (!streaming) {
     if (options.join)
       throw new TypeError('Expected `join` only on a streaming method (an `async *` method, or `stream: true`)');
@@ -29,4 +28,9 @@ export function streams(fn: unknown, options: ResolvedOptions): boolean {
       'Expected no `shed` on a streaming method: shedding a stream on its first chunk is not supported yet',
     );
   return true;
+}
+
+/** Whether `fn` is a native `async *` function. */
+export function isAsyncGeneratorFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && Object.getPrototypeOf(fn) === AsyncGeneratorFunction;
 }

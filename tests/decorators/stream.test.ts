@@ -69,3 +69,13 @@ test('join on a method that does not stream is an option error naming it', () =>
   };
   expect(decorate).toThrow(/predict: Expected `join` only on a streaming method/);
 });
+
+test('a streaming method called without an instance gives a stream that throws the TypeError at its first read', async () => {
+  const { generate } = new Generator();
+  const read = async () => {
+    for await (const token of generate('a')) void token;
+  };
+  await expect(read()).rejects.toThrow(
+    /Generator\.generate was called without an instance|generate was called without an instance/,
+  );
+});
