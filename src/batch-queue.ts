@@ -145,6 +145,15 @@ export class Partition {
     return chunk === undefined ? NaN : chunk.stampAt(chunk.head);
   }
 
+  /** The cost of the call the next batch takes first, or undefined when none is queued. */
+  nextCost(): number | undefined {
+    for (const lane of this.#lanes) {
+      const chunk = lane.front();
+      if (chunk !== undefined) return chunk.costAt(chunk.head);
+    }
+    return undefined;
+  }
+
   /** The call that has waited longest, for the rare paths. */
   oldest(): QueuedCall | undefined {
     const chunk = this.#oldestFront();

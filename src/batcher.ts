@@ -1,6 +1,6 @@
 import { BatchQueue, type Partition, type Taken } from './batch-queue.js';
 import { admit, checksEveryCall, queueFull, recordFor, type Refused } from './call-intake.js';
-import { captured, newCall, QUEUED, rejection, SETTLED, type Settle, type CallRecord } from './call-record.js';
+import { captured, newCall, QUEUED, rejection, RUNNING, SETTLED, type Settle, type CallRecord } from './call-record.js';
 import { exactNow } from './clock.js';
 import { Dispatcher, type BatchFn, type DispatchHost } from './dispatch.js';
 import { Drains } from './drains.js';
@@ -23,6 +23,13 @@ import { timingFor, type Timing, type TimingHost } from './timing.js';
 import type { BatcherControls, BatcherStats, CallOptions, RejectionReason } from './types.js';
 
 export type { BatchFn } from './dispatch.js';
+
+/** A queued call taken into a running batch (`Batcher.takeToJoin`): its item, and how it settles. */
+export interface JoinedCall<I> {
+  readonly item: I;
+  /** Settles the call, once: resolved with `value` without `why`, else rejected with it, counted as `why`. */
+  readonly settle: (value: unknown, why?: RejectionReason) => void;
+}
 
 /**
  * The batching engine: gathers single calls into batches and decides when each may go; its
@@ -223,6 +230,38 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
   #keysFor(options: ResolvedOptions): KeyedCalls | undefined {
     if (options.key === undefined && options.cache === undefined) return undefined;
     return new KeyedCalls(options, this.#name, this.#tally, this.#keyHost);
+  }
+
+  // ---- for a streaming method's batcher (contract §12, `join`) ------------------------------
+
+  /**
+   * @internal Queued calls of the partition `key` taken into a batch that is running, as a
+   * batch would take them (priority, then arrival; the first that does not fit stops it), up to
+   * `room` calls and `costRoom` of cost. They leave the queue; each settles, and is counted,
+   * through its `JoinedCall` (or by leaving first, as any call can).
+   */
+  takeToJoin(key: unknown, room: number, costRoom: number): JoinedCall<I>[] {
+    const partition = key === undefined ? this.#queue.unkeyed : this.#queue.partitionFor(key);
+    const first = partition?.nextCost();
+    if (partition === undefined || first === undefined || room <= 0 || first > costRoom) return [];
+    const taken = this.#queue.take(partition, { maxBatchSize: room, maxBatchCost: costRoom });
+    const { items, settlers, records } = taken;
+    const joined = items.map((item, i): JoinedCall<I> => {
+      const record = records?.[i];
+      if (record !== undefined) record.state = RUNNING; // in no engine batch: leaving only settles it
+      return {
+        item: item as I,
+        settle: (value, why) => settleCall(this.#tally, settlers[i]!, record, value, why),
+      };
+    });
+    this.#releaseDrains();
+    return joined;
+  }
+
+  /** @internal Whether calls of the partition `key` are queued. */
+  queuedIn(key: unknown): boolean {
+    const partition = key === undefined ? this.#queue.unkeyed : this.#queue.partitionFor(key);
+    return partition !== undefined && partition.size > 0;
   }
 
   // ---- for its dispatcher (DispatchHost; not part of BatcherControls) -----------------------

@@ -14,6 +14,12 @@ export interface Admitted {
   readonly key: string | number | undefined;
   /** Its deadline in ms from `at`, or undefined for none. */
   readonly timeout: number | undefined;
+  /**
+   * Whether the engine times it out when its deadline passes: not a stream's call, whose
+   * deadline is on its first chunk and watched by its stream (contract §12); the engine
+   * still knows the deadline, to shed by.
+   */
+  readonly timesOut: boolean;
   /** When it arrived on the exact clock, read only for a deadline; else -1. */
   readonly at: number;
   /** `at + timeout`, or Infinity. */
@@ -76,12 +82,14 @@ export function admit(
   if (timeout === Infinity) timeout = undefined;
   // The exact clock is read once, and only for a deadline; else the timing policy reads what
   // it needs (a fixed window starts at the call, contract §3).
-  if (timeout === undefined) return { priority, cost, key, timeout, at: -1, deadlineAt: Infinity, slotKey, found };
+  const timesOut = options.stream !== true;
+  if (timeout === undefined)
+    return { priority, cost, key, timeout, timesOut, at: -1, deadlineAt: Infinity, slotKey, found };
   const at = exactNow();
   const deadlineAt = at + timeout;
   const refusal = found === undefined ? overload.refusal(at, deadlineAt, key, cost, priority) : undefined;
   if (refusal !== undefined) return { reason: refusal, why: 'shed' };
-  return { priority, cost, key, timeout, at, deadlineAt, slotKey, found };
+  return { priority, cost, key, timeout, timesOut, at, deadlineAt, slotKey, found };
 }
 
 /** The refusal of a call that finds the queue at `maxQueueSize`. */
@@ -132,7 +140,7 @@ export function watchCall(
 ): void {
   record.deadlineAt = admitted.deadlineAt;
   const signal = call?.signal;
-  const { timeout } = admitted;
+  const timeout = admitted.timesOut ? admitted.timeout : undefined;
   if (signal === undefined && timeout === undefined) return;
   const timedOut = () => new TimeoutError(`${name}: the call timed out after ${timeout} ms`);
   watch(record, signal, timeout, timedOut, leave);

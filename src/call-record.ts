@@ -1,3 +1,4 @@
+import { TimeoutError } from './errors.js';
 import { keepHiddenClass } from './hidden-classes.js';
 import type { Partition } from './batch-queue.js';
 import type { RunningBatch } from './running-batch.js';
@@ -80,7 +81,12 @@ export function watch(
   timedOut: () => unknown,
   leave: (record: CallRecord, reason: unknown, why: 'abort' | 'timeout') => void,
 ): void {
-  const onAbort = (): void => leave(record, signal!.reason, 'abort');
+  // A signal that aborts with this library's TimeoutError is a deadline (a stream's, on its
+  // first chunk, contract §12), and counted as one.
+  const onAbort = (): void => {
+    const reason: unknown = signal!.reason;
+    leave(record, reason, reason instanceof TimeoutError ? 'timeout' : 'abort');
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = timeout === undefined ? undefined : setTimeout(() => leave(record, timedOut(), 'timeout'), timeout);
   record.detach = () => {

@@ -18,6 +18,8 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
   readonly slot = new AbortController();
   /** Whether a first chunk came (the deadline no longer applies). */
   answered = false;
+  /** Whether its caller left (by `break`, its signal or its deadline), rather than its batch ending it. */
+  left = false;
   #state = OPEN;
   #error: unknown;
   /** What `fail` ended it with (an `Error` slot, a failed batch): kept after it is read. */
@@ -128,6 +130,7 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
   /** The caller goes: by `break` (its stream ends), or by abort or deadline (it throws `reason` at its next read). */
   #leave(reason: unknown, throws: boolean): void {
     if (this.#state !== OPEN) return;
+    this.left = true;
     this.why = reason instanceof TimeoutError ? 'timeout' : 'abort';
     if (throws) {
       this.#buffer = []; // chunks it had not read are dropped

@@ -108,7 +108,7 @@ export class Dispatcher<I, O> {
     const wrong = wrongShape(results, batch.size, this.name);
     if (wrong !== undefined) return this.#fail(batch, wrong, 'contract');
     this.#endBatch(batch);
-    this.overload.record(batch.work, batch.runMs);
+    this.overload.record(batch.work, batch.runMs, batch.answeredMs);
     const { output } = batch.options;
     const { settlers, records } = batch.calls;
     for (let i = 0; i < batch.size; i++, batch.fannedOut = i) {
@@ -153,7 +153,9 @@ export class Dispatcher<I, O> {
     this.running.delete(batch);
     // One reading, so that onBatch reports the run time that 'auto' learns from.
     batch.runMs = exactNow() - batch.startedAt;
-    this.host.autoPolicy()?.finished(batch.size, batch.runMs, this.host.callsWaiting(), this.overload.fixedCostMs());
+    // 'auto' judges when callers are answered: for a streamed batch, its first step (contract §12).
+    const answeredMs = batch.answeredMs ?? batch.runMs;
+    this.host.autoPolicy()?.finished(batch.size, answeredMs, this.host.callsWaiting(), this.overload.fixedCostMs());
     Drains.batchEnded(batch);
   }
 

@@ -4,7 +4,10 @@ import type { LatencyModel } from './latency-model.js';
 /** What the forecast reads of the engine's state, besides its queue. */
 export interface ForecastState {
   readonly now: number;
+  /** How long a batch holds its slot (its whole run). */
   readonly latency: LatencyModel;
+  /** When a batch answers its callers: its run, or a streamed batch's first step (contract §12). */
+  readonly answers: LatencyModel;
   readonly limits: BatchLimits;
   readonly concurrency: number;
   /** A batch's work is its total cost (the batcher has a `cost` function), not its size. */
@@ -37,7 +40,7 @@ export function forecastAnswerAt(
   priority = 0,
 ): number | undefined {
   const { latency, now, limits, costed } = state;
-  if (!latency.ready) return undefined;
+  if (!latency.ready || !state.answers.ready) return undefined;
   const slots = slotsFreeAt(state);
   const own = key === undefined ? queue.unkeyed : queue.partitionFor(key);
 
@@ -71,8 +74,8 @@ export function forecastAnswerAt(
   // leaves full, and runs as long as a full batch. Predicting its size now would promise the
   // call an answer that the batch, once formed, cannot keep.
   const fills = slotFreeAt > dueAt;
-  const runMs = latency.predict(fills ? fullWork(limits, ownWork, costed) : ownWork)!;
-  return Math.max(slotFreeAt, dueAt) + runMs;
+  const answerMs = state.answers.predict(fills ? fullWork(limits, ownWork, costed) : ownWork)!;
+  return Math.max(slotFreeAt, dueAt) + answerMs;
 }
 
 /** The work of a full batch: `maxBatchSize` items, or its cost budget (or `work`, if more). */

@@ -15,7 +15,13 @@ import type { BatcherStats } from './types.js';
  * this module knows how to answer and how to say why.
  */
 export class OverloadControl {
+  /** How long a batch holds its slot: its whole run. */
   readonly #latency = new LatencyModel();
+  /**
+   * When a batch that answers before it ends (a stream's first step, contract §12) answers its
+   * callers: made at the first such batch. A call's deadline is judged against it.
+   */
+  #answers: LatencyModel | undefined;
   #shed: ShedPolicy | undefined;
   #options!: ResolvedOptions;
   /** `Class.method`, for messages. */
@@ -37,12 +43,22 @@ export class OverloadControl {
 
   configure(options: ResolvedOptions): void {
     this.#options = options;
-    this.#shed = options.shed ? (this.#shed ?? new ShedPolicy(this.#latency)) : undefined;
+    this.#shed = options.shed ? (this.#shed ?? new ShedPolicy()) : undefined;
   }
 
-  /** A batch of `work` returned after `runMs`: what the latency model learns from. */
-  record(work: number, runMs: number): void {
+  /**
+   * A batch of `work` returned after `runMs`, having answered its callers after `answeredMs`
+   * (a streamed batch's first step; undefined: when it returned): what the models learn from.
+   */
+  record(work: number, runMs: number, answeredMs?: number): void {
     this.#latency.record(work, runMs);
+    if (answeredMs !== undefined) (this.#answers ??= new LatencyModel()).record(work, answeredMs);
+  }
+
+  /** The model of when a batch answers its callers: its first step for streams, else its run. */
+  #answerModel(): LatencyModel {
+    const answers = this.#answers;
+    return answers !== undefined && answers.ready ? answers : this.#latency;
   }
 
   /** On arrival at `at`: the error for a call that would miss its deadline, or undefined to queue it. */
@@ -53,7 +69,7 @@ export class OverloadControl {
     const verdict = this.#shed.onArrival(at, answerAt, deadlineAt);
     if (verdict === undefined) return undefined;
     // On arrival the time left is the call's whole timeout: if its own run cannot fit, no retry can.
-    const aloneMs = state.windowMs + this.#latency.predict(state.costed ? cost : 1)!;
+    const aloneMs = state.windowMs + state.answers.predict(state.costed ? cost : 1)!;
     return this.#overloaded('on arrival: it would be answered', verdict, aloneMs);
   }
 
@@ -65,7 +81,8 @@ export class OverloadControl {
   formBatch(partition: Partition, at: number): { taken: Taken; left: (Told & { record: CallRecord })[] } | undefined {
     const options = this.#options;
     const shed = this.#shed;
-    const endsAt = shed?.formationEnd(at, partition.nextBatchWork(options, options.cost !== undefined));
+    const work = partition.nextBatchWork(options, options.cost !== undefined);
+    const endsAt = shed?.formationEnd(at, work, this.#answerModel());
     if (shed === undefined || endsAt === undefined) return undefined;
     const rides = (record: CallRecord): boolean => shed.rides(record, endsAt);
     const told = (record: CallRecord): Told => this.#told(record, at, endsAt);
@@ -94,14 +111,14 @@ export class OverloadControl {
     return { error: this.#overloaded(when, { predictedMs: endsAt - at, leftMs }), why: 'shed' };
   }
 
-  /** What a batch costs whatever its size (the latency model's base), once it can predict. */
+  /** What a batch costs whatever its size, until it answers (the latency model's base), once it can predict. */
   fixedCostMs(): number | undefined {
-    return this.#latency.stats()?.baseMs;
+    return this.#answerModel().stats()?.baseMs;
   }
 
-  /** The latency model and the wait of a call arriving now, once it can predict. */
+  /** The latency model (of when a batch answers) and the wait of a call arriving now, once it can predict. */
   stats(): Pick<BatcherStats, 'latency' | 'predictedWaitMs'> {
-    const latency = this.#latency.stats();
+    const latency = this.#answerModel().stats();
     if (latency === undefined) return {};
     const at = exactNow();
     // Without partitionBy the call joins the one queue; with it, no item has no key, so the
@@ -115,6 +132,7 @@ export class OverloadControl {
     return {
       now: at,
       latency: this.#latency,
+      answers: this.#answerModel(),
       limits: options,
       concurrency: options.concurrency,
       costed: options.cost !== undefined,
@@ -130,7 +148,9 @@ export class OverloadControl {
    * and its own run; given on arrival, where `leftMs` is the whole timeout) cannot make it.
    */
   #overloaded(when: string, { predictedMs, leftMs }: ShedVerdict, aloneMs = 0): OverloadedError {
-    const latency = this.#latency.stats()!;
+    const model = this.#answerModel();
+    const latency = model.stats()!;
+    const answers = model === this.#latency ? 'run' : 'give its first step in';
     const hopeless = aloneMs > leftMs - SHED_MARGIN_MS;
     const retryAfterMs = hopeless ? Infinity : Math.max(0, Math.ceil(predictedMs - leftMs + SHED_MARGIN_MS));
     const retry = hopeless
@@ -138,7 +158,7 @@ export class OverloadControl {
       : `retry after ${retryAfterMs} ms`;
     const message =
       `${this.#name}: shed ${when} in ${predictedMs.toFixed(1)} ms (predicted), but the call had ${leftMs.toFixed(1)} ms left ` +
-      `(a batch is predicted to run ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); ${retry}`;
+      `(a batch is predicted to ${answers} ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); ${retry}`;
     return new OverloadedError(message, retryAfterMs);
   }
 }

@@ -9,6 +9,8 @@ import type { BatchContext } from './types.js';
  */
 export class LazyBatchContext implements BatchContext {
   #controller: AbortController | undefined;
+  /** When the batch first answered its callers before it ended (a stream's first step); NaN until then. */
+  #answeredAt = Number.NaN;
 
   get signal(): AbortSignal {
     return (this.#controller ??= new AbortController()).signal;
@@ -17,6 +19,18 @@ export class LazyBatchContext implements BatchContext {
   /** Static so that the batch method, which holds the instance, cannot abort its own batch. */
   static abort(context: LazyBatchContext, reason: unknown): void {
     (context.#controller ??= new AbortController()).abort(reason);
+  }
+
+  /**
+   * contract §12: a batch whose callers are answered before it ends (a streamed batch's first
+   * step) says when, once: the latency model and 'auto' learn that time, not the whole run.
+   */
+  static answered(context: LazyBatchContext, at: number): void {
+    if (Number.isNaN(context.#answeredAt)) context.#answeredAt = at;
+  }
+
+  static answeredAt(context: LazyBatchContext): number {
+    return context.#answeredAt;
   }
 }
 
@@ -48,6 +62,12 @@ export class RunningBatch {
   ) {
     this.size = calls.items.length;
     this.live = this.size;
+  }
+
+  /** How long it took to first answer its callers, in ms: a streamed batch's first step; else undefined (its run). */
+  get answeredMs(): number | undefined {
+    const at = LazyBatchContext.answeredAt(this.context);
+    return Number.isNaN(at) ? undefined : at - this.startedAt;
   }
 
   /** How long its first call waited in the queue, in ms. */

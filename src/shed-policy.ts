@@ -30,8 +30,6 @@ export interface ShedVerdict {
  * A call already running is never shed: that is its deadline timer's business.
  */
 export class ShedPolicy {
-  constructor(readonly latency: LatencyModel) {}
-
   /** On arrival at `now`: why to refuse a call with deadline `deadlineAt`, or undefined to queue it. */
   onArrival(now: number, answerAt: number | undefined, deadlineAt: number): ShedVerdict | undefined {
     if (answerAt === undefined || answerAt <= deadlineAt - SHED_MARGIN_MS) return undefined;
@@ -39,13 +37,14 @@ export class ShedPolicy {
   }
 
   /**
-   * When a batch formed at `now` is predicted to end, judged as it will leave: `work` is its
-   * size, or cost, as full as the queue allows. Judging every item against the full batch,
+   * When a batch formed at `now` is predicted to answer its callers (`answers`: to end, or a
+   * streamed batch's first step), judged as it will leave: `work` is its size, or cost, as full
+   * as the queue allows. Judging every item against the full batch,
    * not the batch so far, keeps batches full under overload: cutting a batch short for one
    * tight item would cost every later item time. Undefined while nothing can be predicted.
    */
-  formationEnd(now: number, work: number): number | undefined {
-    return this.latency.ready ? now + this.latency.predict(work)! : undefined;
+  formationEnd(now: number, work: number, answers: LatencyModel): number | undefined {
+    return answers.ready ? now + answers.predict(work)! : undefined;
   }
 
   /** Whether an item rides in a batch predicted to end at `endsAt`; one that does not is shed. */

@@ -5,25 +5,23 @@ import { BatcherClosedError } from './errors.js';
 import { reconfigured, resolveOptions, type BatchedOptions, type ResolvedOptions } from './options.js';
 import { type JoinSource, type StreamFn, StreamRun } from './stream-run.js';
 import { Tally } from './tally.js';
+import type { LazyBatchContext } from './running-batch.js';
 import type { BatchContext, BatcherControls, BatcherStats, CallOptions, RejectionReason } from './types.js';
 
 /**
  * contract §12: the batcher of a streaming method. It is the engine (`Batcher`) with the
  * method wrapped: each call queues as one engine call carrying its `CallerStream`, and the
  * batch the engine dispatches runs as a `StreamRun`, whose slot is held until the method
- * returns. What is the stream's own lives here: the deadline on the first chunk (the engine
- * sees none), joining a running batch between steps, and `stats().joined`.
+ * returns. The engine knows a call's deadline (to shed by); its stream times it out, on the
+ * first chunk. With `join`, a running batch takes queued calls of its partition out of the
+ * engine's queue between steps.
  */
 export class StreamBatcher implements BatcherControls, JoinSource {
   readonly #engine: Batcher<CallerStream, unknown>;
   readonly #name: string;
   #options: ResolvedOptions;
-  /** Running batches by partition key, for `join`. */
-  readonly #running = new Map<unknown, Set<StreamRun>>();
-  /** Calls waiting to join a running batch of their partition, in arrival order. */
-  readonly #joiners = new Map<unknown, CallerStream[]>();
   #joined = 0;
-  /** Outcomes of calls the engine never saw (refused here, or waiting to join, or joined). */
+  /** Outcomes of calls refused here, before they reached the engine. */
   readonly #own = new Tally();
   #closed = false;
 
@@ -38,14 +36,13 @@ export class StreamBatcher implements BatcherControls, JoinSource {
         fn,
         thisArg,
         streams,
-        context,
+        context as LazyBatchContext, // the engine's own: told when the first step came
         name,
         maxBatchSize,
         maxBatchCost,
         joins,
         partitionKey,
       );
-      if (joins !== undefined) this.#runsOf(partitionKey).add(running);
       return running.run(streams.length);
     };
     this.#engine = new Batcher(run, engineOptions(options), name, thisArg);
@@ -66,7 +63,7 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     if (problem !== undefined) return this.#refuse(stream, new TypeError(`${this.#name}: ${problem}`), 'badInput');
     // A signal aborted already: the engine refuses it and counts it, as for any call.
     if (!stream.open) {
-      this.#queue(stream);
+      this.#queue(stream, timeout);
       return stream;
     }
     const badInput = this.#options.input?.(item);
@@ -82,79 +79,43 @@ export class StreamBatcher implements BatcherControls, JoinSource {
       return this.#refuse(stream, error, 'badInput');
     }
     stream.meta = call?.meta;
-    if (this.#options.join && this.#waitsToJoin(stream.partitionKey)) {
-      this.#queueToJoin(stream);
-      return stream;
-    }
-    this.#queue(stream);
+    this.#queue(stream, timeout);
     return stream;
   }
 
   takeJoiners(run: StreamRun, room: number, costRoom: number): CallerStream[] {
-    const waiting = this.#joiners.get(run.partitionKey);
-    if (waiting === undefined) return [];
-    // One that left while waiting is passed over; the others in the order a batch takes them:
-    // priority, then arrival (a stable sort keeps arrival order within a priority).
-    const order = waiting.filter((stream) => stream.open).sort((a, b) => b.priority - a.priority);
-    const taken: CallerStream[] = [];
-    let cost = 0;
-    for (const stream of order) {
-      // The first that does not fit stops the joining: no call is passed over (contract §9).
-      if (taken.length === room || cost + stream.cost > costRoom) break;
-      cost += stream.cost;
-      taken.push(stream);
-    }
-    const left = order.slice(taken.length);
-    if (left.length === 0) this.#joiners.delete(run.partitionKey);
-    else this.#joiners.set(run.partitionKey, left);
-    this.#joined += taken.length;
-    return taken;
+    const joined = this.#engine.takeToJoin(run.partitionKey, room, costRoom);
+    this.#joined += joined.length;
+    return joined.map(({ item: stream, settle }) => {
+      // Its engine call settles as its stream ends: well, or failed by its batch. One whose
+      // caller left is settled by the engine already, as any call that leaves.
+      stream.onEnd = (ended) => {
+        if (!ended.left) settle(ended.failure, ended.why);
+      };
+      return stream;
+    });
   }
 
   anyWaiting(run: StreamRun): boolean {
-    return (this.#joiners.get(run.partitionKey)?.length ?? 0) > 0;
-  }
-
-  ended(run: StreamRun): void {
-    const runs = this.#running.get(run.partitionKey);
-    runs?.delete(run);
-    if (runs?.size === 0) this.#running.delete(run.partitionKey);
-    // Calls that waited to join a batch that is over queue for a batch of their own.
-    if (runs?.size === 0) {
-      const waiting = this.#joiners.get(run.partitionKey) ?? [];
-      this.#joiners.delete(run.partitionKey);
-      for (const stream of waiting) {
-        if (!stream.open) continue;
-        stream.onEnd = undefined; // the engine counts it from now on
-        this.#queue(stream);
-      }
-    }
+    return this.#engine.queuedIn(run.partitionKey);
   }
 
   flush(): void {
     this.#engine.flush();
   }
 
-  async drain(): Promise<void> {
-    // Calls waiting to join are queued too: they join a batch running now, or queue in the
-    // engine when it ends (before the engine's drain of it resolves); one more drain of the
-    // engine then covers them. (Calls that come later are not waited for, as in the engine.)
-    const joinersWaited = this.#joiners.size > 0;
-    await this.#engine.drain();
-    if (joinersWaited) await this.#engine.drain();
+  drain(): Promise<void> {
+    return this.#engine.drain();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true;
-    // The engine refuses calls once closed: the calls waiting to join must have joined, or be
-    // in its queue, first.
-    while (this.#joiners.size > 0) await this.#engine.drain();
-    await this.#engine.close();
+    return this.#engine.close();
   }
 
   stats(): BatcherStats {
     const stats = this.#engine.stats();
-    // Calls the engine never saw (refused here, or joined a running batch): counted here.
+    // Calls the engine never saw (refused here): counted here.
     const own = this.#own.stats();
     const rejectedBy = { ...stats.rejectedBy };
     for (const why of Object.keys(rejectedBy) as RejectionReason[]) rejectedBy[why] += own.rejectedBy[why];
@@ -195,42 +156,15 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   }
 
   /**
-   * With `join`: whether a call waits to join a running batch of its partition rather than
-   * queue for one of its own: when one has room now, or when every slot is taken anyway (it
-   * then joins as soon as a stream of that batch ends, or queues when the batch is over).
+   * The call queues in the engine, with its own signal, priority and meta, and its deadline
+   * (`timeout`), which the engine sheds by but leaves to the stream to time out.
    */
-  #waitsToJoin(partitionKey: unknown): boolean {
-    const runs = [...(this.#running.get(partitionKey) ?? [])].filter((run) => run.takesJoiners);
-    if (runs.length === 0) return false;
-    const waiting = this.#joiners.get(partitionKey)?.length ?? 0;
-    for (const run of runs) if (run.openSlots + waiting < this.#options.maxBatchSize) return true;
-    // With `join`, every running batch is in #running: all slots are taken when they count `concurrency`.
-    let running = 0;
-    for (const partitionRuns of this.#running.values()) running += partitionRuns.size;
-    return running >= this.#options.concurrency;
-  }
-
-  #queueToJoin(stream: CallerStream): void {
-    // Not the engine's call (unless it queues there later): its outcome is counted here.
-    stream.onEnd = this.#countOwn;
-    const waiting = this.#joiners.get(stream.partitionKey);
-    if (waiting === undefined) this.#joiners.set(stream.partitionKey, [stream]);
-    else waiting.push(stream);
-  }
-
-  /** The call queues in the engine, with its own signal, priority and meta. */
-  #queue(stream: CallerStream): void {
-    const engineCall = { signal: stream.leaving.signal, priority: stream.priority, meta: stream.meta };
+  #queue(stream: CallerStream, timeout: number | undefined): void {
+    const engineCall = { signal: stream.leaving.signal, priority: stream.priority, meta: stream.meta, timeout };
     this.#engine.call(stream, engineCall).then(
       () => stream.end(),
       (reason: unknown) => stream.fail(reason),
     );
-  }
-
-  #runsOf(partitionKey: unknown): Set<StreamRun> {
-    let runs = this.#running.get(partitionKey);
-    if (runs === undefined) this.#running.set(partitionKey, (runs = new Set()));
-    return runs;
   }
 }
 
@@ -247,11 +181,12 @@ function engineOptions(options: ResolvedOptions): ResolvedOptions {
 
 function engineGiven(options: ResolvedOptions): BatchedOptions<CallerStream> {
   const given: Record<string, unknown> = { ...options.given };
-  // The first chunk's deadline is the stream's own; the input check, the cost and the
-  // partition key are taken once, before a call queues, and the engine reads them off it.
-  for (const name of ['timeout', 'shed', 'stream', 'join', 'input']) delete given[name];
+  // The input check, the cost and the partition key are taken once, before a call queues, and
+  // the engine reads them off it; `stream` tells it that its calls' streams time them out.
+  for (const name of ['join', 'input']) delete given[name];
   return {
     ...(given as BatchedOptions<CallerStream>),
+    stream: true,
     cost: options.cost === undefined ? undefined : (stream) => stream.cost,
     partitionBy: options.partitionBy === undefined ? undefined : (stream) => stream.partitionKey as string | number,
   };

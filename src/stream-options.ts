@@ -22,11 +22,6 @@ export function streams(fn: unknown, options: ResolvedOptions): boolean {
         `Expected no \`${name}\` on a streaming method: it applies to one result per call, not to a stream`,
       );
   }
-  // Not built for streams yet: refusing it beats ignoring it.
-  if (options.shed)
-    throw new TypeError(
-      'Expected no `shed` on a streaming method: shedding a stream on its first chunk is not supported yet',
-    );
   return true;
 }
 

@@ -2,21 +2,20 @@ import type { CallerStream } from './caller-stream.js';
 import { isError, messageOf, plural } from './describe.js';
 import { BatchContractError, BatchTimeoutError } from './errors.js';
 import { END, SKIP, type StreamContext } from './stream-types.js';
-import type { BatchContext } from './types.js';
+import { exactNow } from './clock.js';
+import { LazyBatchContext } from './running-batch.js';
 
 /** A streaming batch method as the runner calls it. */
 export type StreamFn = (this: unknown, batch: unknown[], context: StreamContext) => unknown;
 
-/** What a running streamed batch asks of its batcher: the calls waiting to join it. */
+/** What a running streamed batch asks of its batcher: the queued calls that may join it. */
 export interface JoinSource {
   /**
-   * Calls to join `run` before its next step, in the order a batch takes them, up to `room`
-   * calls and within `costRoom` of cost; each is counted as joined.
+   * Queued calls of its partition to join `run` before its next step, in the order a batch
+   * takes them, up to `room` calls and within `costRoom` of cost; each is counted as joined.
    */
   takeJoiners(run: StreamRun, room: number, costRoom: number): CallerStream[];
-  /** The run has ended: no call may join it any more. */
-  ended(run: StreamRun): void;
-  /** Whether calls wait to join `run`. */
+  /** Whether calls of its partition are queued (they would join it). */
   anyWaiting(run: StreamRun): boolean;
 }
 
@@ -34,12 +33,14 @@ export class StreamRun {
   readonly #signals: AbortSignal[];
   readonly #context: StreamContext;
   readonly #controller = new AbortController();
+  /** The engine's context of the batch, told when the first step came (contract §12). */
+  readonly #engineContext: LazyBatchContext;
 
   constructor(
     private readonly fn: StreamFn,
     private readonly thisArg: unknown,
     streams: CallerStream[],
-    engineContext: BatchContext,
+    engineContext: LazyBatchContext,
     private readonly name: string,
     private readonly maxBatchSize: number,
     /** With a cost budget, what a batch's open slots may cost in all (Infinity without). */
@@ -52,6 +53,7 @@ export class StreamRun {
     this.batch = streams.map((stream) => stream.item);
     this.#signals = streams.map((stream) => stream.slot.signal);
     for (const stream of streams) this.#watch(stream);
+    this.#engineContext = engineContext;
     // The method's signal aborts when every slot is done (see #watch) or batchTimeout passed. The
     // engine's also aborts when every caller it dispatched has left, but callers who joined
     // since may still read: that is this run's business, not the engine's.
@@ -93,7 +95,6 @@ export class StreamRun {
             : 'batchError';
       for (const stream of this.streams) stream.fail(error, why);
     } finally {
-      this.joins?.ended(this);
       for (const stream of this.streams) stream.end(); // the method returned: what is open ends
     }
     return this.streams.slice(0, engineCalls).map((stream) => (isError(stream.failure) ? stream.failure : undefined));
@@ -115,6 +116,8 @@ export class StreamRun {
       }
       const step = await iterator.next();
       if (step.done === true) return;
+      // Its callers are answered: the latency model and 'auto' learn this time, not the run's.
+      LazyBatchContext.answered(this.#engineContext, exactNow());
       const wrong = this.#fanOut(step.value);
       if (wrong !== undefined) {
         await iterator.return?.();

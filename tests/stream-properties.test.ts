@@ -3,14 +3,14 @@ import { batched, END, type StreamContext } from '../src/index.js';
 import { reader } from './support/stepper.js';
 
 // contract §12, for random schedules of calls with their own lengths, steps, joins, breaks,
-// aborts and deadlines: every stream ends exactly once; no chunk goes to another caller, and
+// aborts, deadlines and shedding: every stream ends exactly once, and is counted once; no chunk goes to another caller, and
 // each caller's chunks come in order; every generator is closed (its finally ran); nothing is
 // left queued, running or on a timer.
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 type Step =
-  | { kind: 'call'; length: number; leave: 'read' | 'break' | 'abort' | 'deadline'; after: number }
+  | { kind: 'call'; length: number; leave: 'read' | 'break' | 'abort' | 'deadline'; after: number; timeout: number }
   | { kind: 'abort'; which: number }
   | { kind: 'wait'; ms: number };
 
@@ -22,6 +22,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       length: fc.integer({ min: 0, max: 6 }),
       leave: fc.constantFrom('read' as const, 'break' as const, 'abort' as const, 'deadline' as const),
       after: fc.integer({ min: 1, max: 4 }),
+      timeout: fc.integer({ min: 2, max: 40 }),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const), which: fc.nat() }) },
@@ -30,15 +31,16 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 const setup = fc.record({
   join: fc.boolean(),
+  shed: fc.boolean(),
   delay: fc.oneof(fc.constantFrom<number | 'auto'>(0, 'auto'), fc.integer({ min: 1, max: 8 })),
   maxBatchSize: fc.integer({ min: 1, max: 4 }),
   concurrency: fc.integer({ min: 1, max: 2 }),
-  steps: fc.array(step, { minLength: 1, maxLength: 30 }),
+  steps: fc.array(step, { minLength: 1, maxLength: 60 }),
 });
 
 test('every stream ends once, with its own chunks in order, and every generator is closed', async () => {
   await fc.assert(
-    fc.asyncProperty(setup, async ({ join, delay, maxBatchSize, concurrency, steps }) => {
+    fc.asyncProperty(setup, async ({ join, shed, delay, maxBatchSize, concurrency, steps }) => {
       const generators = { started: 0, finished: 0 };
       const problems: string[] = [];
       const generate = batched(
@@ -59,7 +61,7 @@ test('every stream ends once, with its own chunks in order, and every generator 
             generators.finished++;
           }
         },
-        { delay, maxBatchSize, concurrency, join },
+        { delay, maxBatchSize, concurrency, join, shed },
       );
       const calls: {
         id: number;
@@ -69,12 +71,16 @@ test('every stream ends once, with its own chunks in order, and every generator 
         state: ReturnType<typeof reader<string>>;
         controller: AbortController;
       }[] = [];
-      for (const s of steps) {
+      // With shed, three batches first, so that the latency model can predict (contract §10).
+      const warmUp: Step[] = [];
+      for (let i = 0; shed && i < 3; i++)
+        warmUp.push({ kind: 'call', length: 1, leave: 'read', after: 1, timeout: 1 }, { kind: 'wait', ms: 12 });
+      for (const s of [...warmUp, ...steps]) {
         if (s.kind === 'call') {
           const id = calls.length;
           const controller = new AbortController();
           const options =
-            s.leave === 'abort' ? { signal: controller.signal } : s.leave === 'deadline' ? { timeout: 5 } : {};
+            s.leave === 'abort' ? { signal: controller.signal } : s.leave === 'deadline' ? { timeout: s.timeout } : {};
           const stream = generate({ id, length: s.length }, options);
           const state = reader(stream, s.leave === 'break' ? s.after : Infinity);
           calls.push({ id, length: s.length, leave: s.leave, after: s.after, state, controller });
@@ -98,7 +104,9 @@ test('every stream ends once, with its own chunks in order, and every generator 
         }
       }
       expect(generators.finished).toBe(generators.started);
-      expect(generate.stats()).toMatchObject({ queued: 0, running: 0 });
+      const stats = generate.stats();
+      expect(stats).toMatchObject({ queued: 0, running: 0 });
+      expect(stats.resolved + stats.rejected).toBe(calls.length); // each call counted once
       expect(jest.getTimerCount()).toBe(0);
     }),
     { numRuns: 200 },

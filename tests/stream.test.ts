@@ -4,6 +4,7 @@ import {
   BatcherClosedError,
   BatchTimeoutError,
   END,
+  OverloadedError,
   SKIP,
   TimeoutError,
   type BatchEvent,
@@ -230,6 +231,102 @@ describe('deadlines and the controls', () => {
   });
 });
 
+/**
+ * A streamed batch on a clock: its first step comes `firstMs` after it starts, then one step
+ * every `stepMs`; item `name:n` ends after `n` steps (5 without `:n`).
+ */
+function timedStreams(firstMs: number, stepMs: number) {
+  const started: string[][] = [];
+  async function* fn(batch: string[], { signals }: StreamContext): AsyncGenerator<unknown[]> {
+    started.push([...batch]);
+    const steps = batch.map((item) => Number(item.split(':')[1] ?? 5));
+    await new Promise((resolve) => setTimeout(resolve, firstMs));
+    for (let k = 1; ; k++) {
+      yield batch.map((item, i) => (k > steps[i]! || signals[i]!.aborted ? END : `${item}#${k}`));
+      if (batch.every((_, i) => k >= steps[i]!)) return;
+      await new Promise((resolve) => setTimeout(resolve, stepMs));
+    }
+  }
+  return { fn, started };
+}
+
+/** Runs `count` batches of one item in turn, each read to its end. */
+async function warmUpStreams(generate: (item: string) => AsyncIterable<unknown>, count = 3) {
+  for (let i = 0; i < count; i++) {
+    const warm = reader(generate(`warm${i}`));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(warm.done).toBe(true);
+  }
+}
+
+describe('deadlines, shedding and the latency model judge the first chunk', () => {
+  test('the latency model and predictedWaitMs learn the first step; the forecast holds the slot for the whole run', async () => {
+    const { fn } = timedStreams(10, 20); // first step at 10 ms, the whole run 90 ms
+    const generate = batched(fn, { delay: 0 });
+    await warmUpStreams(generate);
+    expect(generate.stats().latency).toEqual({ baseMs: 10, perItemMs: 0, samples: 3 });
+    expect(generate.stats().predictedWaitMs).toBe(10); // idle: its own first step
+    void reader(generate('running'));
+    await turn();
+    // The slot frees when the running batch ends (90 ms), then its own first step (10 ms).
+    expect(generate.stats().predictedWaitMs).toBe(100);
+  });
+
+  test('with shed, a call that cannot get its first chunk in time is refused on arrival; one that can is admitted, though its stream runs past its deadline', async () => {
+    const { fn, started } = timedStreams(10, 20);
+    const generate = batched(fn, { delay: 0, shed: true });
+    await warmUpStreams(generate);
+    void reader(generate('running'));
+    await turn();
+    const late = reader(generate('late', { timeout: 95 })); // first chunk predicted at 100 ms
+    const inTime = reader(generate('in time', { timeout: 105 }));
+    await flushMicrotasks();
+    expect(late.error).toBeInstanceOf(OverloadedError);
+    expect((late.error as Error).message).toBe(
+      'fn: shed on arrival: it would be answered in 100.0 ms (predicted), but the call had 95.0 ms left ' +
+        '(a batch is predicted to give its first step in 10.00 ms + 0.000 ms per item); retry after 6 ms',
+    );
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(inTime).toMatchObject({ done: true, error: undefined });
+    expect(inTime.chunks).toHaveLength(5);
+    expect(started.flat()).not.toContain('late');
+    expect(generate.stats().rejectedBy).toMatchObject({ shed: 1, timeout: 0 });
+  });
+
+  test('with shed, a queued call whose first chunk can no longer make its deadline is shed when its batch is formed', async () => {
+    const { fn, started } = timedStreams(10, 20);
+    const generate = batched(fn, { delay: 0, shed: true });
+    await warmUpStreams(generate);
+    void reader(generate('slow:6')); // runs 110 ms, 20 more than predicted
+    await turn();
+    const queued = reader(generate('queued', { timeout: 115 })); // admitted: its first chunk predicted at 100 ms
+    await flushMicrotasks();
+    expect(queued.error).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(110); // formed at 110 ms: its first chunk predicted at 120 ms
+    expect(queued.error).toBeInstanceOf(OverloadedError);
+    expect((queued.error as Error).message).toContain('shed when its batch was formed');
+    expect(started.flat()).not.toContain('queued');
+  });
+
+  test('a call that times out while queued is counted as a timeout', async () => {
+    const { fn } = timedStreams(10, 20);
+    const generate = batched(fn, { delay: 0 });
+    void reader(generate('running'));
+    await turn();
+    const late = reader(generate('late', { timeout: 5 }));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(late.error).toBeInstanceOf(TimeoutError);
+    expect(generate.stats().rejectedBy).toMatchObject({ timeout: 1, abort: 0 });
+  });
+
+  test("'auto' learns a batch's first step, not its whole run", async () => {
+    const { fn } = timedStreams(10, 20);
+    const generate = batched(fn, { delay: 'auto' });
+    await warmUpStreams(generate);
+    expect(generate.stats().auto?.meanRunMs).toBe(10);
+  });
+});
+
 describe('joining between steps', () => {
   test('a queued call joins a running batch before its next step: the batch and signals grow', async () => {
     const { fn, runs, step, finish } = stepper();
@@ -250,6 +347,21 @@ describe('joining between steps', () => {
     expect([a.chunks, b.chunks, c.chunks, d.chunks]).toEqual([['a1', 'a2'], ['b1', 'b2'], ['c1'], ['d1']]);
     expect(runs).toHaveLength(1);
     expect(generate.stats()).toMatchObject({ joined: 3, batches: 1 });
+  });
+
+  test('a call queued before the batch started, for want of room, joins it once a slot ends', async () => {
+    const { fn, runs, step, finish } = stepper();
+    const generate = batched(fn, { delay: 0, join: true, maxBatchSize: 2 });
+    const [a, b, c] = ['a', 'b', 'c'].map((item) => reader(generate(item)));
+    await turn();
+    expect(runs[0]!.batch).toEqual(['a', 'b']);
+    expect(generate.stats().queued).toBe(1);
+    await step(0, [END, 'b1']); // a's slot frees: c joins before the next step
+    expect(runs[0]!.batch).toEqual(['a', 'b', 'c']);
+    expect(generate.stats()).toMatchObject({ queued: 0, joined: 1 });
+    await step(0, ['ignored', END, 'c1']);
+    await finish(0);
+    expect([a!.done, b!.chunks, c!.chunks, runs.length]).toEqual([true, ['b1'], ['c1'], 1]);
   });
 
   test('waiting calls join in the order a batch takes them (priority, then arrival), within the cost budget', async () => {
@@ -297,13 +409,13 @@ describe('joining between steps', () => {
     expect(stats.rejectedBy).toMatchObject({ resultError: 1, abort: 1 });
   });
 
-  test('close() and drain() wait for the calls waiting to join: close() runs them, it does not refuse them', async () => {
+  test('close() and drain() wait for the calls queued to join: close() runs them, it does not refuse them', async () => {
     const { fn, runs, step, finish } = stepper();
     const generate = batched(fn, { delay: 0, join: true, maxBatchSize: 1 });
     const a = reader(generate('a'));
     await turn();
     const waiting = reader(generate('b')); // no room: it waits to join
-    const deadline = reader(generate('c', { timeout: 5 })); // leaves while waiting: counted all the same
+    const deadline = reader(generate('c', { timeout: 5 })); // leaves while queued: counted as a timeout
     await jest.advanceTimersByTimeAsync(5);
     let drained = false;
     void generate.drain().then(() => (drained = true));
@@ -346,7 +458,7 @@ describe('joining between steps', () => {
     expect(generate.stats().rejectedBy.badInput).toBe(1);
   });
 
-  test('a call that waited to join and then queues for a batch of its own keeps its meta and priority', async () => {
+  test('a queued call that finds no room in the running batch keeps its meta and priority in a batch of its own', async () => {
     const { fn, runs, step, finish } = stepper();
     const events: BatchEvent[] = [];
     const generate = batched(fn, { delay: 0, join: true, maxBatchSize: 1, onBatch: (event) => events.push(event) });
@@ -378,7 +490,7 @@ describe('joining between steps', () => {
     expect(runs[1]!.batch).toEqual(['b']);
   });
 
-  test('a call waiting to join a batch that ends queues for a batch of its own', async () => {
+  test('a call queued when the running batch ends gets a batch of its own', async () => {
     const { fn, runs, finish } = stepper();
     const generate = batched(fn, { delay: 0, join: true });
     void reader(generate('a'));
@@ -404,7 +516,6 @@ describe('option errors', () => {
     [streaming, { cache: true }, 'Expected no `cache` on a streaming method'],
     [streaming, { output: String }, 'Expected no `output` on a streaming method'],
     [streaming, { join: 1 }, 'Expected `join` to be a boolean'],
-    [streaming, { shed: true, timeout: 100 }, 'Expected no `shed` on a streaming method'],
   ])('%p with %p', (fn, options, message) => {
     expect(() => batched(fn as never, options as never)).toThrow(TypeError);
     expect(() => batched(fn as never, options as never)).toThrow(message);
