@@ -8,7 +8,8 @@
 // that serve at least 99% of the best fixed throughput). Then two partitions with shed and a
 // deadline: a heavy key at 0.85x and a light key at 0.05x; the share of the light key's calls
 // answered within the deadline, 'auto' beside delay 0 (the last line reads it at a = 1, b = 1).
-//   npm run bench:auto     SECONDS (2), ROUNDS (3), SLO_MS (150), CONCURRENCY (1,2), LOADS (0.2,0.5,0.9)
+//   npm run bench:auto     SECONDS (2), ROUNDS (3), SLO_MS (150), CONCURRENCY (1,2), LOADS (0.2,0.5,0.9),
+//                          MODELS (30+0.1,1+1), PARTITIONS (1; 0 leaves out the two partitions)
 import { batched, type BatchedOptions } from '../src/index.js';
 import { arrivals } from './open-loop.js';
 import { medianFields, percentile, round, table } from './stats.js';
@@ -18,10 +19,11 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SLO_MS = Number(process.env.SLO_MS ?? 150);
 const MAX_BATCH = 32;
 const LOADS = (process.env.LOADS ?? '0.2,0.5,0.9').split(',').map(Number);
-const MODELS = [
-  { a: 30, b: 0.1 },
-  { a: 1, b: 1 },
-];
+/** `a+b` pairs: a batch of n waits a + b·n ms. */
+const MODELS = (process.env.MODELS ?? '30+0.1,1+1').split(',').map((model) => {
+  const [a, b] = model.split('+').map(Number);
+  return { a: a!, b: b! };
+});
 const FIXED = [0, 1, 2, 5, 10, 20];
 const CONCURRENCY = (process.env.CONCURRENCY ?? '1,2').split(',').map(Number);
 
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
   // ms its batches of one or two calls take as long as a full batch, and the two keys together
   // ask more than the model serves (delay 0 loses the same share): the goal is read at a = 1.
   const shares = new Map<number, number>();
-  for (const model of MODELS) {
+  for (const model of process.env.PARTITIONS === '0' ? [] : MODELS) {
     const capacity = (MAX_BATCH * 1_000) / (model.a + model.b * MAX_BATCH);
     const auto = await lightKey(model, capacity, 100 + model.a, 'auto');
     const endOfTurn = await lightKey(model, capacity, 100 + model.a, 0);
@@ -184,7 +186,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `\nauto: rps_min=${round(rpsMin, 3)} p99_max=${round(p99Max, 3)} light_key_answered=${round(shares.get(1)!, 3)}`,
+    `\nauto: rps_min=${round(rpsMin, 3)} p99_max=${round(p99Max, 3)} light_key_answered=${round(shares.get(1) ?? NaN, 3)}`,
   );
 }
 

@@ -9,8 +9,11 @@ import type { BatchContext } from './types.js';
  */
 export class LazyBatchContext implements BatchContext {
   #controller: AbortController | undefined;
-  /** When the batch first answered its callers before it ended (a stream's first step); NaN until then. */
-  #answeredAt = Number.NaN;
+  /**
+   * When the batch first answered its callers before it ended (a stream's first step). Not a
+   * number field from the start: a double in every batch's context would be boxed in each.
+   */
+  #answeredAt: number | undefined = undefined;
 
   get signal(): AbortSignal {
     return (this.#controller ??= new AbortController()).signal;
@@ -26,10 +29,10 @@ export class LazyBatchContext implements BatchContext {
    * step) says when, once: the latency model and 'auto' learn that time, not the whole run.
    */
   static answered(context: LazyBatchContext, at: number): void {
-    if (Number.isNaN(context.#answeredAt)) context.#answeredAt = at;
+    context.#answeredAt ??= at;
   }
 
-  static answeredAt(context: LazyBatchContext): number {
+  static answeredAt(context: LazyBatchContext): number | undefined {
     return context.#answeredAt;
   }
 }
@@ -67,7 +70,7 @@ export class RunningBatch {
   /** How long it took to first answer its callers, in ms: a streamed batch's first step; else undefined (its run). */
   get answeredMs(): number | undefined {
     const at = LazyBatchContext.answeredAt(this.context);
-    return Number.isNaN(at) ? undefined : at - this.startedAt;
+    return at === undefined ? undefined : at - this.startedAt;
   }
 
   /** How long its first call waited in the queue, in ms. */
