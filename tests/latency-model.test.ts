@@ -80,6 +80,35 @@ test('follows a change of model: the window forgets the old batches', () => {
   expect(model.stats()!.samples).toBe(36);
 });
 
+test.each([
+  [30, 0.1, 3],
+  [30, 0.1, 1 / 3],
+  [10, 0.3, 3],
+  [10, 0.3, 1 / 3],
+  [1, 1, 3],
+  [1, 1, 1 / 3],
+])(
+  'a model of %p + %p·n ms whose speed changes %p times is followed within 20%% at the 17th batch, not before',
+  (a, b, factor) => {
+    let seed = 1;
+    const size = () => 1 + ((seed = (seed * 16807) % 2147483647) % 32); // seeded sizes from 1 to 32
+    const model = new LatencyModel();
+    for (let i = 0; i < 64; i++) {
+      const n = size();
+      model.record(n, a + b * n);
+    }
+    const within20 = () => [1, 8, 32].every((w) => Math.abs(model.predict(w)! / (factor * (a + b * w)) - 1) <= 0.2);
+    let batches = 0;
+    while (!within20()) {
+      const n = size();
+      model.record(n, factor * (a + b * n));
+      batches++;
+    }
+    // Medians over a window of 32: a lasting change shows once it is most of the window (docs/guide.md).
+    expect(batches).toBe(17);
+  },
+);
+
 test('a falling line is noise: the slope is never below 0', () => {
   const model = modelOf([
     [1, 20],
