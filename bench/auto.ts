@@ -11,7 +11,7 @@
 //   npm run bench:auto     SECONDS (2), ROUNDS (3), SLO_MS (150), CONCURRENCY (1,2), LOADS (0.2,0.5,0.9),
 //                          MODELS (30+0.1,1+1), PARTITIONS (1; 0 leaves out the two partitions)
 import { batched, type BatchedOptions } from '../src/index.js';
-import { arrivals } from './open-loop.js';
+import { arrivals, seededRandom, shuffled } from './open-loop.js';
 import { medianFields, percentile, round, table } from './stats.js';
 
 const SECONDS = Number(process.env.SECONDS ?? 2);
@@ -140,8 +140,11 @@ async function main(): Promise<void> {
           ['auto', { ...common, delay: 'auto' }],
         ];
         const samples = new Map<string, Figures[]>();
+        // A new order each round: a contender measured always last would meet whatever the
+        // process has built up by then (its heap, its timers' drift) every time.
+        const order = seededRandom(seed);
         for (let r = 0; r < ROUNDS; r++) {
-          for (const [name, options] of contenders) {
+          for (const [name, options] of shuffled(contenders, order)) {
             const figures = await run(options, model, rate, seed * 100 + r);
             samples.set(name, [...(samples.get(name) ?? []), figures]);
           }
