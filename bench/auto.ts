@@ -8,14 +8,14 @@
 // that serve at least 99% of the best fixed throughput). Then two partitions with shed and a
 // deadline: a heavy key at 0.85x and a light key at 0.05x; the share of the light key's calls
 // answered within the deadline, 'auto' beside delay 0 (the last line reads it at a = 1, b = 1).
-//   npm run bench:auto     SECONDS (2), ROUNDS (3), SLO_MS (150), CONCURRENCY (1,2), LOADS (0.2,0.5,0.9),
+//   npm run bench:auto     SECONDS (2), ROUNDS (6), SLO_MS (150), CONCURRENCY (1,2), LOADS (0.2,0.5,0.9),
 //                          MODELS (30+0.1,1+1), PARTITIONS (1; 0 leaves out the two partitions)
 import { batched, type BatchedOptions } from '../src/index.js';
 import { arrivals, seededRandom, shuffled } from './open-loop.js';
 import { medianFields, percentile, round, table } from './stats.js';
 
 const SECONDS = Number(process.env.SECONDS ?? 2);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const SLO_MS = Number(process.env.SLO_MS ?? 150);
 const MAX_BATCH = 32;
 const LOADS = (process.env.LOADS ?? '0.2,0.5,0.9').split(',').map(Number);

@@ -8,11 +8,12 @@ import type { AutoStats } from './types.js';
  * What it has learnt: the mean run time of a batch and the mean batch size (moving
  * averages, so they follow the load and the model). What it watches: when calls arrive.
  *
+ * - It waits only while fewer calls are queued than arrive, on average, within a batch's fixed
+ *   cost (the latency model's base): a count threshold. Then:
  * - After a batch finishes with calls queued, it waits exactly one turn: the requests already
  *   in the sockets are read in that turn and ride in the next batch, not the one after.
  * - When calls come to an idle model, it waits only if batches have had company lately
- *   (a mean size above 1.5) and at least one call arrives, on average, within a batch's fixed
- *   cost (the latency model's base), and then turn by turn while calls keep arriving (a turn
+ *   (a mean size above 1.5), and then turn by turn while calls keep arriving (a turn
  *   brought new calls, or the last came less than `ARRIVAL_GAP_MS` ago).
  * - With more than one slot (`concurrency`), batches that start together end together, and
  *   the calls that arrive meanwhile wait a whole run for a slot: while batches have company
@@ -82,25 +83,27 @@ export class AutoPolicy {
     return Math.min(AUTO_MAX_WAIT_MS, this.#meanRunMs / 2);
   }
 
-  /** Whether to wait one more turn, at `now`, for a batch whose oldest item came at `oldestAt`. */
-  shouldWait(now: number, oldestAt: number): boolean {
+  /**
+   * Whether to wait one more turn, at `now`, for a batch whose oldest item came at `oldestAt`
+   * and which holds `queued` calls so far.
+   */
+  shouldWait(now: number, oldestAt: number, queued = 1): boolean {
     this.holdUntil = undefined;
     let wait: boolean;
     if (this.#spaces(now, oldestAt)) {
       wait = true; // its own bound: a slot's share of a run
+    } else if (!this.#fewerThanArriveInFixedCost(queued)) {
+      // A count threshold (Deb and Serfozo: a batch-service queue is best served once it holds
+      // some M calls): waiting pays only while fewer calls are queued than arrive during one
+      // batch's fixed cost, λ·c. With λ·c < 1, a batch goes at once. (a = 1, b = 1 at 0.2x and
+      // concurrency 2: p99 1.19 times end of turn's before this gate held after a batch too.)
+      wait = false;
     } else if (this.#afterBatch) {
       // One turn, however long the queued calls have waited: the requests already in the
       // sockets are read in it and ride in this batch. It costs microseconds, not a window.
       wait = this.#turnsWaited === 0;
-    } else if (
-      now - oldestAt >= this.maxWaitMs ||
-      this.#turnsWaited >= MAX_TURNS ||
-      this.#meanSize <= 1.5 ||
-      this.#fixedCostMs < this.#meanGapMs
-    ) {
-      // Waited enough; or batches have had no company lately; or fewer than one call arrives
-      // in a batch's fixed cost, so company saves less than the wait costs (Deb and Serfozo:
-      // with λ·c < 1 a batch should go at once; a = 1, b = 1 at 0.9x: p99 1.08 times end of turn's).
+    } else if (now - oldestAt >= this.maxWaitMs || this.#turnsWaited >= MAX_TURNS || this.#meanSize <= 1.5) {
+      // Waited enough; or batches have had no company lately.
       wait = false;
     } else {
       const stillArriving = this.#arrivals !== this.#arrivalsAtWait || now - this.#lastArrivalAt < ARRIVAL_GAP_MS;
@@ -122,7 +125,14 @@ export class AutoPolicy {
     // Spacing costs the oldest call time that only a fuller batch pays back: worth it while a
     // batch's fixed cost is at least half its run (a = 1, b = 1 at concurrency 2: p99 1.11-1.29
     // times end of turn's with spacing).
-    if (this.concurrency === 1 || this.#meanSize <= 1.5 || this.#fixedCostMs < this.#meanRunMs / 2) return false;
+    // Nor while fewer than one call arrives in a batch's fixed cost: no company to space for.
+    if (
+      this.concurrency === 1 ||
+      this.#meanSize <= 1.5 ||
+      this.#fixedCostMs < this.#meanRunMs / 2 ||
+      this.#fixedCostMs < this.#meanGapMs
+    )
+      return false;
     // Never longer than a slot's share of a run, for the oldest call too: the wait a call would
     // have for a slot anyway, had the batches started together. (Not AUTO_MAX_WAIT_MS: at 0.9x
     // of a 30 ms model at concurrency 2, capping it at 10 ms left p99 at 1.22 times the best
@@ -132,6 +142,11 @@ export class AutoPolicy {
     if (until <= now || this.#turnsWaited >= MAX_TURNS) return false;
     this.holdUntil = until;
     return true;
+  }
+
+  /** Whether fewer than `queued` calls arrive, on average, within a batch's fixed cost (λ·c > queued). */
+  #fewerThanArriveInFixedCost(queued: number): boolean {
+    return queued * this.#meanGapMs < this.#fixedCostMs;
   }
 
   /** What it has learnt, for `stats().auto`. */

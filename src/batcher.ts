@@ -327,7 +327,7 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
    */
   #waitsForCompany(partition: Partition): boolean {
     if (this.#timing.auto === undefined || this.#dueTrigger(partition) !== this.#timing.trigger) return false;
-    return this.#timing.waitsForCompany(partition.oldestStamp());
+    return this.#timing.waitsForCompany(partition.oldestStamp(), partition.size);
   }
 
   // ---- forming a batch (the dispatcher runs it) ---------------------------------------------

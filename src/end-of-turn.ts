@@ -52,8 +52,8 @@ export class EndOfTurn implements Timing {
     if (seq > this.dueSeq) this.dueSeq = seq;
   }
 
-  waitsForCompany(stamp: number): boolean {
-    return this.auto !== undefined && this.auto.shouldWait(exactNow(), stamp);
+  waitsForCompany(stamp: number, queued: number): boolean {
+    return this.auto !== undefined && this.auto.shouldWait(exactNow(), stamp, queued);
   }
 
   waitAnotherTurn(): void {

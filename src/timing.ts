@@ -39,8 +39,8 @@ export interface Timing {
   isDue(partition: Partition): boolean;
   /** Calls up to `seq` are due now (`flush()`). */
   markDue(seq: number): void;
-  /** 'auto': whether a batch that could go now, whose oldest call is stamped `stamp`, waits a turn for company. */
-  waitsForCompany(stamp: number): boolean;
+  /** 'auto': whether a batch that could go now, whose oldest call is stamped `stamp` and which holds `queued` calls, waits a turn for company. */
+  waitsForCompany(stamp: number, queued: number): boolean;
   /** A batch waits for company: ask again at the end of this turn. */
   waitAnotherTurn(): void;
   /** Arranges the next wake-up for what is still queued; called after every pump. */

@@ -34,7 +34,7 @@ test('its means follow the load: a plain mean at first, then a moving one', () =
 
 test('after a batch finishes with calls waiting, it waits exactly one turn, then sends', () => {
   const policy = trained(8, 10);
-  policy.finished(8, 10, true);
+  policy.finished(8, 10, true, 10);
   expect(policy.shouldWait(100, 100)).toBe(true);
   policy.arrived(100); // the turn brought a call: still, only one turn
   expect(policy.shouldWait(100.01, 100)).toBe(false);
@@ -129,4 +129,24 @@ test('no wait for company when fewer than one call arrives, on average, within a
   for (let t = 0; t <= 100; t += 0.5) dense.arrived(t); // a call every 0.5 ms: two per fixed cost
   dense.started(100, 0);
   expect(dense.shouldWait(100.5, 100)).toBe(true);
+});
+
+test('a count threshold: once as many calls are queued as arrive within a batch’s fixed cost, it sends, after a batch too', () => {
+  const policy = trained(8, 10, 10, 1, 1); // a 1 ms fixed cost
+  for (let t = 0; t <= 100; t += 0.25) policy.arrived(t); // a call every 0.25 ms: four per fixed cost
+  policy.finished(8, 10, true, 1); // calls are queued as it ends
+  expect(policy.shouldWait(100, 100, 5)).toBe(false); // five queued: no turn's wait
+  expect(policy.shouldWait(100, 100, 3)).toBe(true); // three: the turn after a batch
+  const sparse = trained(8, 10, 10, 1, 1);
+  for (let t = 0; t <= 100; t += 2) sparse.arrived(t); // a call every 2 ms: half a call per fixed cost
+  sparse.finished(8, 10, true, 1);
+  expect(sparse.shouldWait(100, 100, 1)).toBe(false);
+});
+
+test('with two slots, no spacing when fewer than one call arrives within a batch’s fixed cost', () => {
+  const policy = trained(6, 10, 10, 2); // would space starts 5 ms apart
+  for (let t = 0; t <= 2_000; t += 20) policy.arrived(t); // a call every 20 ms, the fixed cost 10 ms
+  policy.started(2_000, 0);
+  expect(policy.shouldWait(2_001, 2_001)).toBe(false);
+  expect(policy.holdUntil).toBeUndefined();
 });

@@ -63,7 +63,7 @@ test('bench:overload runs every contender on the simulated accelerator and print
 }, 120_000);
 
 test('bench:auto compares auto with fixed delays on the simulated accelerator and prints its last line', () => {
-  const run = runBench('auto.ts', { SECONDS: '0.2', LOADS: '0.5', CONCURRENCY: '2' });
+  const run = runBench('auto.ts', { SECONDS: '0.2', LOADS: '0.5', CONCURRENCY: '2', ROUNDS: '1' });
   expect(run.status).toBe(0);
   expect(run.stderr).toBe('');
   expect(run.last).toMatch(/^auto: rps_min=[\d.]+ p99_max=[\d.]+ light_key_answered=[\d.]+$/);
