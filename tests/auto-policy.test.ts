@@ -150,3 +150,12 @@ test('with two slots, no spacing when fewer than one call arrives within a batch
   expect(policy.shouldWait(2_001, 2_001)).toBe(false);
   expect(policy.holdUntil).toBeUndefined();
 });
+
+test('the count threshold is per slot: with two slots, 1.3 calls per fixed cost is not enough to wait for', () => {
+  const oneSlot = trained(8, 10, 10, 1, 1);
+  const twoSlots = trained(8, 10, 10, 2, 1);
+  for (let t = 0; t <= 200; t += 0.75) [oneSlot, twoSlots].forEach((policy) => policy.arrived(t));
+  for (const policy of [oneSlot, twoSlots]) policy.finished(8, 10, true, 1);
+  expect(oneSlot.shouldWait(200, 200, 1)).toBe(true); // 1.3 arrive per fixed cost: the turn after a batch
+  expect(twoSlots.shouldWait(200, 200, 1)).toBe(false); // 0.67 per slot: it goes
+});
