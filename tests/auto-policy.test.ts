@@ -131,16 +131,20 @@ test('no wait for company when fewer than one call arrives, on average, within a
   expect(dense.shouldWait(100.5, 100)).toBe(true);
 });
 
-test('a count threshold: once as many calls are queued as arrive within a batch’s fixed cost, it sends, after a batch too', () => {
+test('a count threshold: once as many calls are queued as arrive within a batch’s fixed cost, it sends', () => {
   const policy = trained(8, 10, 10, 1, 1); // a 1 ms fixed cost
   for (let t = 0; t <= 100; t += 0.25) policy.arrived(t); // a call every 0.25 ms: four per fixed cost
-  policy.finished(8, 10, true, 1); // calls are queued as it ends
-  expect(policy.shouldWait(100, 100, 5)).toBe(false); // five queued: no turn's wait
-  expect(policy.shouldWait(100, 100, 3)).toBe(true); // three: the turn after a batch
-  const sparse = trained(8, 10, 10, 1, 1);
-  for (let t = 0; t <= 100; t += 2) sparse.arrived(t); // a call every 2 ms: half a call per fixed cost
-  sparse.finished(8, 10, true, 1);
-  expect(sparse.shouldWait(100, 100, 1)).toBe(false);
+  policy.started(100, 0);
+  expect(policy.shouldWait(100, 100, 5)).toBe(false); // five queued: it goes
+  expect(policy.shouldWait(100, 100, 3)).toBe(true); // three: it waits for company
+});
+
+test('after a batch, the one turn is taken whatever the count: the calls in the sockets are not counted yet', () => {
+  const policy = trained(8, 10, 10, 1, 1);
+  for (let t = 0; t <= 100; t += 0.25) policy.arrived(t);
+  policy.finished(8, 10, true, 1);
+  expect(policy.shouldWait(100, 100, 30)).toBe(true);
+  expect(policy.shouldWait(100.01, 100, 30)).toBe(false);
 });
 
 test('with two slots, no spacing when fewer than one call arrives within a batch’s fixed cost', () => {
@@ -155,7 +159,7 @@ test('the count threshold is per slot: with two slots, 1.3 calls per fixed cost 
   const oneSlot = trained(8, 10, 10, 1, 1);
   const twoSlots = trained(8, 10, 10, 2, 1);
   for (let t = 0; t <= 200; t += 0.75) [oneSlot, twoSlots].forEach((policy) => policy.arrived(t));
-  for (const policy of [oneSlot, twoSlots]) policy.finished(8, 10, true, 1);
-  expect(oneSlot.shouldWait(200, 200, 1)).toBe(true); // 1.3 arrive per fixed cost: the turn after a batch
+  for (const policy of [oneSlot, twoSlots]) policy.started(200, 0);
+  expect(oneSlot.shouldWait(200, 200, 1)).toBe(true); // 1.3 arrive per fixed cost: it waits for company
   expect(twoSlots.shouldWait(200, 200, 1)).toBe(false); // 0.67 per slot: it goes
 });
