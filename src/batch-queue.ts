@@ -441,9 +441,12 @@ export class BatchQueue {
     return this.#unkeyed;
   }
 
-  /** The partition of `key`, if it has calls queued. */
+  /**
+   * The partition of `key`, if it has calls queued; for no key (undefined), the partition of
+   * calls without one, which is always there.
+   */
   partitionFor(key: unknown): Partition | undefined {
-    return this.#keyed.get(key);
+    return key === undefined ? this.#unkeyed : this.#keyed.get(key);
   }
 
   /** Every partition with calls queued. */

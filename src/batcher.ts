@@ -241,7 +241,7 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
    * through its `JoinedCall` (or by leaving first, as any call can).
    */
   takeToJoin(key: unknown, room: number, costRoom: number): JoinedCall<I>[] {
-    const partition = key === undefined ? this.#queue.unkeyed : this.#queue.partitionFor(key);
+    const partition = this.#queue.partitionFor(key);
     const first = partition?.nextCost();
     if (partition === undefined || first === undefined || room <= 0 || first > costRoom) return [];
     const taken = this.#queue.take(partition, { maxBatchSize: room, maxBatchCost: costRoom });
@@ -260,7 +260,7 @@ export class Batcher<I, O> implements BatcherControls<I, O>, DispatchHost {
 
   /** @internal Whether calls of the partition `key` are queued. */
   queuedIn(key: unknown): boolean {
-    const partition = key === undefined ? this.#queue.unkeyed : this.#queue.partitionFor(key);
+    const partition = this.#queue.partitionFor(key);
     return partition !== undefined && partition.size > 0;
   }
 

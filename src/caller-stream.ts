@@ -26,11 +26,10 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
   #failure: unknown;
   /** How it ended, once it has: undefined while open or for a stream that ended well. */
   why: RejectionReason | undefined;
-  /** What its call passed as `meta`, its cost and its partition key: set once, when it is admitted. */
-  meta: unknown = undefined;
+  /** Its cost and its partition key: set once, when it is admitted. */
   cost = 0;
   partitionKey: unknown = undefined;
-  /** Told once, when it ends: for counting the calls that joined a running batch. */
+  /** Told once, when it ends: to count a call refused before it queued, or settle one that joined a running batch. */
   onEnd: ((stream: CallerStream<O>) => void) | undefined;
   #buffer: O[] = [];
   #reader: { resolve(result: IteratorResult<O>): void; reject(error: unknown): void } | undefined;
@@ -44,8 +43,6 @@ export class CallerStream<O = unknown> implements AsyncIterableIterator<O> {
     /** Its deadline on the first chunk, in ms; undefined for none. */
     timeout: number | undefined,
     name: string,
-    /** Its call's priority, for the order in which waiting calls join a running batch. */
-    readonly priority = 0,
   ) {
     if (signal !== undefined) {
       const onAbort = (): void => this.#leave(signal.reason, true);

@@ -42,7 +42,7 @@ export function forecastAnswerAt(
   const { latency, now, limits, costed } = state;
   if (!latency.ready || !state.answers.ready) return undefined;
   const slots = slotsFreeAt(state);
-  const own = key === undefined ? queue.unkeyed : queue.partitionFor(key);
+  const own = queue.partitionFor(key);
 
   for (const partition of queue.partitions()) {
     if (partition === own) continue;

@@ -150,7 +150,7 @@ export class OverloadControl {
   #overloaded(when: string, { predictedMs, leftMs }: ShedVerdict, aloneMs = 0): OverloadedError {
     const model = this.#answerModel();
     const latency = model.stats()!;
-    const answers = model === this.#latency ? 'run' : 'give its first step in';
+    const predicted = model === this.#latency ? 'run' : 'give its first step in';
     const hopeless = aloneMs > leftMs - SHED_MARGIN_MS;
     const retryAfterMs = hopeless ? Infinity : Math.max(0, Math.ceil(predictedMs - leftMs + SHED_MARGIN_MS));
     const retry = hopeless
@@ -158,7 +158,7 @@ export class OverloadControl {
       : `retry after ${retryAfterMs} ms`;
     const message =
       `${this.#name}: shed ${when} in ${predictedMs.toFixed(1)} ms (predicted), but the call had ${leftMs.toFixed(1)} ms left ` +
-      `(a batch is predicted to ${answers} ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); ${retry}`;
+      `(a batch is predicted to ${predicted} ${latency.baseMs.toFixed(2)} ms + ${latency.perItemMs.toFixed(3)} ms per item); ${retry}`;
     return new OverloadedError(message, retryAfterMs);
   }
 }

@@ -52,18 +52,11 @@ export class StreamBatcher implements BatcherControls, JoinSource {
   call(item: unknown, call?: CallOptions): CallerStream {
     const problem = call === undefined ? undefined : callOptionsProblem(call);
     const timeout = problem === undefined ? firstChunkDeadline(call, this.#options) : undefined;
-    const priority = problem === undefined ? (call?.priority ?? 0) : 0;
-    const stream = new CallerStream(
-      item,
-      problem === undefined ? call?.signal : undefined,
-      timeout,
-      this.#name,
-      priority,
-    );
+    const stream = new CallerStream(item, problem === undefined ? call?.signal : undefined, timeout, this.#name);
     if (problem !== undefined) return this.#refuse(stream, new TypeError(`${this.#name}: ${problem}`), 'badInput');
     // A signal aborted already: the engine refuses it and counts it, as for any call.
     if (!stream.open) {
-      this.#queue(stream, timeout);
+      this.#queue(stream, call, timeout);
       return stream;
     }
     const badInput = this.#options.input?.(item);
@@ -78,8 +71,7 @@ export class StreamBatcher implements BatcherControls, JoinSource {
     } catch (error) {
       return this.#refuse(stream, error, 'badInput');
     }
-    stream.meta = call?.meta;
-    this.#queue(stream, timeout);
+    this.#queue(stream, call, timeout);
     return stream;
   }
 
@@ -159,8 +151,8 @@ export class StreamBatcher implements BatcherControls, JoinSource {
    * The call queues in the engine, with its own signal, priority and meta, and its deadline
    * (`timeout`), which the engine sheds by but leaves to the stream to time out.
    */
-  #queue(stream: CallerStream, timeout: number | undefined): void {
-    const engineCall = { signal: stream.leaving.signal, priority: stream.priority, meta: stream.meta, timeout };
+  #queue(stream: CallerStream, call: CallOptions | undefined, timeout: number | undefined): void {
+    const engineCall = { signal: stream.leaving.signal, priority: call?.priority, meta: call?.meta, timeout };
     this.#engine.call(stream, engineCall).then(
       () => stream.end(),
       (reason: unknown) => stream.fail(reason),

@@ -108,6 +108,7 @@ export class StreamRun {
         `${this.name} is a streaming batch method but returned ${describe(steps)}; expected an async iterable of steps`,
       );
     }
+    let firstStep = true;
     for (;;) {
       this.#admitJoiners();
       if (this.openSlots === 0 || this.#controller.signal.aborted) {
@@ -117,7 +118,8 @@ export class StreamRun {
       const step = await iterator.next();
       if (step.done === true) return;
       // Its callers are answered: the latency model and 'auto' learn this time, not the run's.
-      LazyBatchContext.answered(this.#engineContext, exactNow());
+      if (firstStep) LazyBatchContext.answered(this.#engineContext, exactNow());
+      firstStep = false;
       const wrong = this.#fanOut(step.value);
       if (wrong !== undefined) {
         await iterator.return?.();
