@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { LatencyModel } from '../src/latency-model.js';
 
 // contract §10, the latency model, on recorded samples: a batch's run time as a line in its size.
@@ -117,4 +118,42 @@ test('a falling line is noise: the slope is never below 0', () => {
   ]);
   expect(model.stats()!.perItemMs).toBe(0);
   expect(model.predict(1)).toBe(15);
+});
+
+test('its line is the Theil–Sen fit of the last 32 batches, whatever the samples (against a fit by sorting)', () => {
+  // The fit takes its medians by selection, not by sorting: compare it with the textbook way, on
+  // samples with repeated sizes and run times, odd and even counts of slopes, before and after
+  // the window wraps.
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const theilSen = (samples: [number, number][]) => {
+    const slopes: number[] = [];
+    for (let i = 0; i < samples.length; i++)
+      for (let j = i + 1; j < samples.length; j++) {
+        const dx = samples[j]![0] - samples[i]![0];
+        if (dx !== 0) slopes.push((samples[j]![1] - samples[i]![1]) / dx);
+      }
+    const slope = slopes.length === 0 ? 0 : Math.max(0, median(slopes));
+    return { baseMs: Math.max(0, median(samples.map(([w, ms]) => ms - slope * w))), perItemMs: slope };
+  };
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 40 })), {
+        minLength: 3,
+        maxLength: 80,
+      }),
+      (raw) => {
+        const samples = raw.map(([work, tenths]): [number, number] => [work, tenths / 10]);
+        const model = modelOf(samples);
+        const expected = theilSen(samples.slice(-32));
+        const { baseMs, perItemMs } = model.stats()!;
+        expect(perItemMs).toBeCloseTo(expected.perItemMs, 9);
+        expect(baseMs).toBeCloseTo(expected.baseMs, 9);
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
