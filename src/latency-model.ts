@@ -82,11 +82,11 @@ export class LatencyModel {
 }
 
 /**
- * The median of `values`, which it reorders: a quickselect, O(n) where a sort is O(n log n). A
- * fit runs after every batch ('auto' reads the line each time), on the batch's way out: sorting
- * the 496 slopes of a full window with a comparator took 60 µs, this 7 µs (on the machine of
- * docs/benchmarks.md), and on a model with a 1 ms fixed cost 'auto''s p50 trailed delay 0's by
- * that much.
+ * The median of `values`, which it reorders: a quickselect, linear on average where a sort is
+ * n log n. A fit runs after every batch ('auto' reads the line each time), on the batch's way
+ * out, before the next one starts: sorting the 496 slopes of a full window with a comparator took
+ * 60 µs, this takes 7 µs, and 'auto''s p50 on a 1 + 1·n ms model went from 0.16 ms behind delay
+ * 0's to 0.02 (docs/design.md, "What a batch's bookkeeping costs").
  */
 function median(values: Float64Array): number {
   const middle = values.length >> 1;
