@@ -175,8 +175,8 @@ async function main(): Promise<void> {
         const order = seededRandom(seed);
         for (let r = 0; r < ROUNDS; r++) {
           for (const [name, options] of shuffled(contenders, order)) {
-            const figures = await run(options, model, rate, seed * 100 + r);
-            samples.set(name, [...(samples.get(name) ?? []), figures]);
+            const sample = await run(options, model, rate, seed * 100 + r);
+            samples.set(name, [...(samples.get(name) ?? []), sample]);
           }
         }
         const fixed = FIXED.map((delay) => figures(`fixed ${delay}`, samples));

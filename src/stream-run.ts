@@ -118,6 +118,7 @@ export class StreamRun {
       const step = await iterator.next();
       if (step.done === true) return;
       // Its callers are answered: the latency model and 'auto' learn this time, not the run's.
+      // Only the first step's time counts, so the clock is read for that step alone.
       if (firstStep) LazyBatchContext.answered(this.#engineContext, exactNow());
       firstStep = false;
       const wrong = this.#fanOut(step.value);
